@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reads what statfs(2) would report as f_bavail for an ext4 superblock, from
+ * the filesystem's own counters (see ext4_statfs() in fs/ext4/super.c):
+ *
+ *   f_bfree  = C2B(max(free_clusters - dirty_clusters, 0))
+ *   f_bavail = f_bfree - (r_blocks_count + C2B(resv_clusters)), floored at 0
+ *
+ * free/dirty clusters are per-cpu counters. Their `count` field alone lags
+ * by up to batch x nr_cpus; statfs sums the per-cpu deltas. We do the same
+ * sum; bpf_per_cpu_ptr() on the counter's own `counters` pointer is refused
+ * by the verifier, so each CPU's offset comes from a per-cpu map (below).
+ */
+#ifndef FSEV_EXT4_COUNTERS_BPF_H
+#define FSEV_EXT4_COUNTERS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+/* Upper bound for the per-cpu loop; the daemon sets nr_possible_cpus. */
+#define FSEV_MAX_CPUS 1024
+#define EXT4_FEATURE_INCOMPAT_64BIT 0x0080
+
+/* Set by the daemon before load. */
+const volatile __u32 nr_possible_cpus = 1;
+
+/*
+ * A one-slot per-cpu array used only to learn each CPU's per-cpu offset:
+ * bpf_map_lookup_percpu_elem() returns base + offset(cpu), and the base is
+ * the array's own pptrs[0]. Typed per-cpu ksyms (this_cpu_off) would be
+ * simpler but need CONFIG_KALLSYMS_ALL, which distribution kernels and
+ * these VMs do not all have.
+ */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, __u64);
+} percpu_offset_probe SEC(".maps");
+
+/* The verifier forbids arithmetic on map pointers; a pointer copied through
+ * the stack with a probe read comes out as a plain number. */
+static __always_inline __u64 fsev_address_of(void *pointer)
+{
+    __u64 address = 0;
+
+    bpf_probe_read_kernel(&address, sizeof(address), &pointer);
+    return address;
+}
+
+struct fsev_cpu_sum_ctx {
+    __u64 counters;    /* per-cpu base address of the s32 deltas */
+    __u64 probe_base;  /* per-cpu base address of percpu_offset_probe */
+    __s64 sum;
+};
+
+static long fsev_add_cpu_delta(__u32 cpu, void *data)
+{
+    struct fsev_cpu_sum_ctx *ctx = data;
+    __u32 zero = 0;
+    __s32 delta = 0;
+    void *slot;
+
+    if (cpu >= nr_possible_cpus)
+        return 1; /* stop the loop */
+    slot = bpf_map_lookup_percpu_elem(&percpu_offset_probe, &zero, cpu);
+    if (!slot)
+        return 0;
+    if (bpf_probe_read_kernel(&delta, sizeof(delta),
+                              (void *)(ctx->counters + (fsev_address_of(slot) - ctx->probe_base))) == 0)
+        ctx->sum += delta;
+    return 0;
+}
+
+/* The exact value of a percpu_counter, as percpu_counter_sum() computes it
+ * (without its lock: a concurrent fold can be seen half done, off by at most
+ * one batch for that instant). */
+/* percpu_offset_probe's per-cpu base (struct bpf_array.pptrs[0]). */
+static __always_inline __u64 fsev_percpu_probe_base(void)
+{
+    __u64 map_address = fsev_address_of(&percpu_offset_probe), base = 0;
+
+    bpf_probe_read_kernel(&base, sizeof(base),
+                          (void *)(map_address + bpf_core_field_offset(struct bpf_array, pptrs)));
+    return base;
+}
+
+static __always_inline __s64 fsev_percpu_counter_sum(struct percpu_counter *counter)
+{
+    struct fsev_cpu_sum_ctx ctx = {
+        .counters = (__u64)BPF_CORE_READ(counter, counters),
+        .probe_base = fsev_percpu_probe_base(),
+        .sum = BPF_CORE_READ(counter, count),
+    };
+
+    if (ctx.counters && ctx.probe_base)
+        bpf_loop(FSEV_MAX_CPUS, fsev_add_cpu_delta, &ctx, 0);
+    return ctx.sum;
+}
+
+static __always_inline struct ext4_sb_info *fsev_ext4_sb_info(struct super_block *sb)
+{
+    return (struct ext4_sb_info *)BPF_CORE_READ(sb, s_fs_info);
+}
+
+/*
+ * Available blocks of the ext4 filesystem on `sb`, as statfs reports them.
+ * `pending_clusters` is a change the calling hook is about to apply to
+ * free - dirty (tracepoints that fire just before ext4 updates its counters);
+ * adding it here reports the value as it is once this change has landed.
+ */
+static __always_inline __u64 fsev_ext4_available_blocks(struct super_block *sb,
+                                                       __s64 pending_clusters)
+{
+    struct ext4_sb_info *sbi = fsev_ext4_sb_info(sb);
+    struct ext4_super_block *es = BPF_CORE_READ(sbi, s_es);
+    __u32 cluster_bits = BPF_CORE_READ(sbi, s_cluster_bits);
+    __s64 free = fsev_percpu_counter_sum(&sbi->s_freeclusters_counter);
+    __s64 dirty = fsev_percpu_counter_sum(&sbi->s_dirtyclusters_counter);
+    __s64 resv_clusters = BPF_CORE_READ(sbi, s_resv_clusters.counter);
+    __u64 reserved = BPF_CORE_READ(es, s_r_blocks_count_lo);
+    __s64 free_clusters;
+    __u64 free_blocks;
+
+    if (BPF_CORE_READ(es, s_feature_incompat) & EXT4_FEATURE_INCOMPAT_64BIT)
+        reserved |= (__u64)BPF_CORE_READ(es, s_r_blocks_count_hi) << 32;
+    reserved += (__u64)resv_clusters << (cluster_bits & 63);
+
+    free_clusters = free - dirty + pending_clusters;
+    if (free_clusters < 0)
+        free_clusters = 0;
+    free_blocks = (__u64)free_clusters << (cluster_bits & 63);
+    return free_blocks > reserved ? free_blocks - reserved : 0;
+}
+
+#endif /* FSEV_EXT4_COUNTERS_BPF_H */

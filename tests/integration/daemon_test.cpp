@@ -1,0 +1,76 @@
+// The real fsev-bpf binary, as an administrator starts it.
+#include <gtest/gtest.h>
+
+#include <sys/sysmacros.h>
+
+#include <csignal>
+#include <regex>
+#include <thread>
+
+#include "support/command.h"
+#include "support/daemon_process.h"
+#include "support/loop_ext4.h"
+#include "support/root_required.h"
+
+namespace fsev {
+namespace {
+
+using namespace std::chrono_literals;
+using test::DaemonProcess;
+
+TEST(DaemonCli, HelpAndVersionNeedNoPrivilege) {
+    auto help = test::run_command({test::built_binary("fsev-bpf"), "--help"});
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.output.find("Usage: fsev-bpf"), std::string::npos);
+    auto version = test::run_command({test::built_binary("fsev-bpf"), "--version"});
+    EXPECT_EQ(version.exit_code, 0);
+    EXPECT_EQ(version.output, std::string("fsev-bpf ") + FSEV_VERSION + "\n");
+}
+
+TEST(DaemonCli, UnknownOptionFailsWithUsage) {
+    auto result = test::run_command({test::built_binary("fsev-bpf"), "--bogus"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_NE(result.output.find("unknown option '--bogus'"), std::string::npos);
+}
+
+class DaemonTest : public ::testing::Test {
+  protected:
+    void SetUp() override { FSEV_REQUIRE_ROOT(); }
+};
+
+TEST_F(DaemonTest, WritingOnAnExt4LoopMountPrintsAnEventLine) {
+    DaemonProcess daemon;
+    ASSERT_NE(daemon.wait_for_line(std::regex("^fsev-bpf: ready"), 20s), "")
+        << "daemon did not become ready:\n"
+        << daemon.output();
+    test::LoopExt4 fs;
+    fs.write_file("hello", 1 << 20, true);
+    std::string dev = std::to_string(major(fs.device())) + ":" + std::to_string(minor(fs.device()));
+    std::string line = daemon.wait_for_line(
+        std::regex("^dev=" + dev +
+                   " ext4_(da_reserve_space|allocate_blocks) .*available_blocks=[0-9]+"),
+        10s);
+    EXPECT_NE(line, "") << "no event line for " << fs.loop_device() << ":\n" << daemon.output();
+    EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.output();
+}
+
+TEST_F(DaemonTest, SigintAndSigtermDetachEverythingAndExitZero) {
+    for (int signal_number : {SIGINT, SIGTERM}) {
+        DaemonProcess daemon;
+        ASSERT_NE(daemon.wait_for_line(std::regex("^fsev-bpf: ready"), 20s), "") << daemon.output();
+        EXPECT_EQ(daemon.stop(signal_number), 0) << daemon.output();
+        EXPECT_NE(daemon.output().find("programs detached"), std::string::npos) << daemon.output();
+        // No program of ours stays loaded once the daemon is gone (the kernel
+        // frees them asynchronously, after an RCU grace period).
+        std::string loaded;
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            loaded = test::run_checked({"bpftool", "prog", "show"});
+            if (loaded.find("on_allocate_blo") == std::string::npos) break;
+            std::this_thread::sleep_for(100ms);
+        }
+        EXPECT_EQ(loaded.find("on_allocate_blo"), std::string::npos) << loaded;
+    }
+}
+
+}  // namespace
+}  // namespace fsev

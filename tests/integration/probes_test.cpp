@@ -1,0 +1,160 @@
+// The real BPF object against real ext4 loop mounts, in this process.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "events/record_format.h"
+#include "probes/ext4_probes.h"
+#include "support/loop_ext4.h"
+#include "support/root_required.h"
+
+namespace fsev {
+namespace {
+
+using namespace std::chrono_literals;
+using test::LoopExt4;
+
+// Loads and attaches the programs and keeps every record for inspection.
+class ProbesTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        FSEV_REQUIRE_ROOT();
+        ProbeOptions options = probe_options_for_self();
+        options.daemon_tgid = 0;  // this test process is the writer to watch
+        try {
+            probes_ = std::make_unique<Ext4Probes>(options);
+            probes_->attach();
+        } catch (const std::system_error &error) {
+            FAIL() << "loading the real BPF object failed: " << error.what();
+        }
+        stream_ = std::make_unique<RecordStream>(
+            probes_->records_map_fd(),
+            [this](const fsev_record &record) { records_.push_back(record); });
+    }
+
+    // Polls until a record on `dev` from `source` satisfies `extra`, or 10 s pass.
+    template <typename Predicate>
+    std::optional<fsev_record> wait_for(uint32_t dev, uint32_t source, Predicate extra) {
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        size_t checked = 0;
+        while (std::chrono::steady_clock::now() < deadline) {
+            for (; checked < records_.size(); ++checked) {
+                const fsev_record &record = records_[checked];
+                if (record.dev == dev && record.source == source && extra(record)) return record;
+            }
+            stream_->poll(100);
+        }
+        return std::nullopt;
+    }
+    std::optional<fsev_record> wait_for(uint32_t dev, uint32_t source) {
+        return wait_for(dev, source, [](const fsev_record &) { return true; });
+    }
+    void drain_for(std::chrono::milliseconds duration) {
+        auto deadline = std::chrono::steady_clock::now() + duration;
+        while (std::chrono::steady_clock::now() < deadline) stream_->poll(50);
+    }
+
+    std::unique_ptr<Ext4Probes> probes_;
+    std::unique_ptr<RecordStream> stream_;
+    std::vector<fsev_record> records_;
+};
+
+TEST_F(ProbesTest, EveryProgramAttachesToItsTracepoint) {
+    std::vector<std::string> attached = probes_->attached_programs();
+    std::set<std::string> expected = {"tp_btf/ext4_allocate_blocks",
+                                      "tp_btf/ext4_free_blocks",
+                                      "tp_btf/ext4_da_reserve_space",
+                                      "tp_btf/ext4_da_release_space",
+                                      "tp_btf/ext4_da_update_reserve_space",
+                                      "tp_btf/ext4_error",
+                                      "tp_btf/ext4_shutdown"};
+    EXPECT_EQ(std::set<std::string>(attached.begin(), attached.end()), expected);
+}
+
+TEST_F(ProbesTest, BufferedWriteReservesThenAllocatesOnTheRightDevice) {
+    LoopExt4 fs;
+    uint32_t dev = fs.kernel_device();
+    uint64_t before = fs.available_blocks();
+    fs.write_file("data", 4 << 20, /*sync_file=*/true);
+
+    auto reserve = wait_for(dev, FSEV_SRC_DA_RESERVE);
+    ASSERT_TRUE(reserve) << "no ext4_da_reserve_space record for " << fs.loop_device();
+    EXPECT_EQ(reserve->pid, static_cast<uint32_t>(::getpid())) << "the writer caused it";
+    EXPECT_EQ(reserve->block_size, 4096u);
+    EXPECT_LT(reserve->available_blocks, before);
+
+    auto allocate = wait_for(dev, FSEV_SRC_ALLOCATE_BLOCKS);
+    ASSERT_TRUE(allocate) << "no ext4_allocate_blocks record after fsync";
+    EXPECT_GT(allocate->blocks, 0u);
+    // 4 MiB = 1024 blocks of 4 KiB are gone from what is available.
+    EXPECT_LE(allocate->available_blocks, before - 1024);
+}
+
+TEST_F(ProbesTest, DeleteFreesBlocks) {
+    LoopExt4 fs;
+    fs.write_file("data", 2 << 20, true);
+    uint64_t full = fs.available_blocks();
+    ASSERT_EQ(::unlink(fs.path("data").c_str()), 0);
+    ::sync();
+
+    auto freed = wait_for(fs.kernel_device(), FSEV_SRC_FREE_BLOCKS,
+                          [](const fsev_record &record) { return record.blocks >= 512; });
+    ASSERT_TRUE(freed) << "no ext4_free_blocks record of the 2 MiB file";
+    EXPECT_GE(freed->available_blocks, full + 512) << "reported as the count after the free";
+}
+
+TEST_F(ProbesTest, ErrorReportsAvailableBlocksEqualToStatfsOnAQuietFilesystem) {
+    LoopExt4 fs;
+    fs.write_file("data", 3 << 20, true);
+    ::sync();
+    drain_for(200ms);
+    uint64_t statfs_available = fs.available_blocks();
+
+    fs.trigger_error("fsev-bpf integration test");
+    auto error = wait_for(fs.kernel_device(), FSEV_SRC_ERROR);
+    ASSERT_TRUE(error) << "no ext4_error record after trigger_fs_error";
+    EXPECT_EQ(error->available_blocks, statfs_available);
+    EXPECT_EQ(error->pid, static_cast<uint32_t>(::getpid()));
+    EXPECT_EQ(bounded_string(error->error_function, sizeof error->error_function),
+              "trigger_test_error");
+    EXPECT_GT(error->error_line, 0u);
+}
+
+TEST_F(ProbesTest, QuietAvailableCountMatchesStatfsAfterManyWritesAndDeletes) {
+    // Exercises the per-cpu sum: many small changes leave per-cpu deltas unfolded.
+    LoopExt4 fs;
+    for (int i = 0; i < 40; ++i) fs.write_file("f" + std::to_string(i), 4096 * (1 + i % 7), false);
+    for (int i = 0; i < 40; i += 3) ::unlink(fs.path("f" + std::to_string(i)).c_str());
+    ::sync();
+    drain_for(200ms);
+    uint64_t statfs_available = fs.available_blocks();
+    fs.trigger_error("quiet check");
+    auto error = wait_for(fs.kernel_device(), FSEV_SRC_ERROR);
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->available_blocks, statfs_available);
+}
+
+TEST_F(ProbesTest, UnmountedFilesystemsProduceNoMoreRecords) {
+    uint32_t dev;
+    {
+        LoopExt4 fs;
+        dev = fs.kernel_device();
+        fs.write_file("data", 1 << 20, true);
+        ASSERT_TRUE(wait_for(dev, FSEV_SRC_ALLOCATE_BLOCKS));
+    }
+    drain_for(300ms);
+    size_t seen = records_.size();
+    drain_for(500ms);
+    EXPECT_EQ(std::count_if(records_.begin() + static_cast<long>(seen), records_.end(),
+                            [dev](const fsev_record &record) { return record.dev == dev; }),
+              0);
+}
+
+}  // namespace
+}  // namespace fsev

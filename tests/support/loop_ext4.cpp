@@ -1,0 +1,128 @@
+#include "support/loop_ext4.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <vector>
+
+#include "common/device.h"
+#include "support/command.h"
+
+namespace fsev::test {
+
+namespace {
+
+std::vector<std::string> split_words(const std::string &text) {
+    std::vector<std::string> words;
+    size_t start = 0;
+    while ((start = text.find_first_not_of(' ', start)) != std::string::npos) {
+        size_t end = text.find(' ', start);
+        words.push_back(text.substr(start, end - start));
+        start = end;
+    }
+    return words;
+}
+
+}  // namespace
+
+LoopExt4::LoopExt4(const LoopExt4Options &options) {
+    char pattern[] = "/tmp/fsev-test-XXXXXX";
+    if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+    directory_ = pattern;
+    image_ = directory_ + "/ext4.img";
+    mount_point_ = directory_ + "/mnt";
+    try {
+        std::filesystem::create_directory(mount_point_);
+        run_checked({"truncate", "-s", std::to_string(options.size_mib) + "M", image_});
+        std::vector<std::string> mkfs = {"mkfs.ext4", "-q", "-F"};
+        for (auto &word : split_words(options.mkfs_options)) mkfs.push_back(word);
+        mkfs.push_back(image_);
+        run_checked(mkfs);
+        loop_device_ = run_checked({"losetup", "--find", "--show", image_});
+        while (!loop_device_.empty() && loop_device_.back() == '\n') loop_device_.pop_back();
+        run_checked(
+            {"mount", "-t", "ext4", "-o", options.mount_options, loop_device_, mount_point_});
+        mounted_ = true;
+        struct stat status {};
+        if (::stat(mount_point_.c_str(), &status) != 0)
+            throw std::runtime_error("stat mount point");
+        device_ = status.st_dev;
+    } catch (...) {
+        cleanup();
+        throw;
+    }
+}
+
+LoopExt4::~LoopExt4() {
+    cleanup();
+}
+
+void LoopExt4::cleanup() {
+    if (mounted_) unmount();
+    if (!loop_device_.empty()) run_command({"losetup", "-d", loop_device_});
+    loop_device_.clear();
+    std::error_code ignored;
+    if (!directory_.empty()) std::filesystem::remove_all(directory_, ignored);
+    directory_.clear();
+}
+
+void LoopExt4::unmount() {
+    if (!mounted_) return;
+    if (run_command({"umount", mount_point_}).exit_code != 0)
+        run_command({"umount", "-l", mount_point_});  // a failed test may hold files open
+    mounted_ = false;
+}
+
+std::string LoopExt4::sysfs_name() const {
+    return loop_device_.substr(loop_device_.rfind('/') + 1);
+}
+
+uint32_t LoopExt4::kernel_device() const {
+    return kernel_dev_from_user(device_);
+}
+
+uint64_t LoopExt4::available_blocks() const {
+    struct statfs status {};
+    if (::statfs(mount_point_.c_str(), &status) != 0) throw std::runtime_error("statfs failed");
+    return status.f_bavail;
+}
+
+uint32_t LoopExt4::block_size() const {
+    struct statfs status {};
+    if (::statfs(mount_point_.c_str(), &status) != 0) throw std::runtime_error("statfs failed");
+    return static_cast<uint32_t>(status.f_bsize);
+}
+
+void LoopExt4::write_file(const std::string &name, uint64_t bytes, bool sync_file) const {
+    int fd = ::open(path(name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("open " + path(name) + " failed");
+    std::vector<char> chunk(1 << 16, 'x');
+    while (bytes > 0) {
+        size_t size = bytes < chunk.size() ? static_cast<size_t>(bytes) : chunk.size();
+        ssize_t written = ::write(fd, chunk.data(), size);
+        if (written <= 0) {
+            ::close(fd);
+            throw std::runtime_error("write " + path(name) + " failed");
+        }
+        bytes -= static_cast<uint64_t>(written);
+    }
+    if (sync_file && ::fsync(fd) != 0) {
+        ::close(fd);
+        throw std::runtime_error("fsync failed");
+    }
+    ::close(fd);
+}
+
+void LoopExt4::trigger_error(const std::string &message) const {
+    std::ofstream trigger("/sys/fs/ext4/" + sysfs_name() + "/trigger_fs_error");
+    trigger << message << '\n';
+    trigger.flush();
+    if (!trigger) throw std::runtime_error("writing trigger_fs_error failed");
+}
+
+}  // namespace fsev::test

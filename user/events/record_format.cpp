@@ -1,0 +1,50 @@
+#include "events/record_format.h"
+
+#include <cstring>
+#include <sstream>
+
+#include "common/device.h"
+
+namespace fsev {
+
+std::string_view source_name(uint32_t source) {
+    switch (source) {
+        case FSEV_SRC_ALLOCATE_BLOCKS:
+            return "ext4_allocate_blocks";
+        case FSEV_SRC_FREE_BLOCKS:
+            return "ext4_free_blocks";
+        case FSEV_SRC_DA_RESERVE:
+            return "ext4_da_reserve_space";
+        case FSEV_SRC_DA_RELEASE:
+            return "ext4_da_release_space";
+        case FSEV_SRC_DA_UPDATE:
+            return "ext4_da_update_reserve_space";
+        case FSEV_SRC_ERROR:
+            return "ext4_error";
+        case FSEV_SRC_SHUTDOWN:
+            return "ext4_shutdown";
+        default:
+            return "unknown";
+    }
+}
+
+std::string bounded_string(const char *chars, size_t capacity) {
+    return std::string(chars, ::strnlen(chars, capacity));
+}
+
+std::string format_record(const fsev_record &record) {
+    std::ostringstream line;
+    line << "dev=" << kernel_dev_major(record.dev) << ':' << kernel_dev_minor(record.dev) << ' '
+         << source_name(record.source);
+    if (record.source == FSEV_SRC_ERROR) {
+        line << " function=" << bounded_string(record.error_function, sizeof record.error_function)
+             << " line=" << record.error_line;
+    } else if (record.blocks != 0) {
+        line << " blocks=" << record.blocks;
+    }
+    line << " available_blocks=" << record.available_blocks << " block_size=" << record.block_size
+         << " pid=" << record.pid << " comm=" << bounded_string(record.comm, sizeof record.comm);
+    return line.str();
+}
+
+}  // namespace fsev

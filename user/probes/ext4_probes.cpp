@@ -1,0 +1,104 @@
+#include "probes/ext4_probes.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "common/device.h"
+#include "common/system_error.h"
+#include "fsev_bpf.skel.h"
+
+namespace fsev {
+
+void Ext4Probes::SkeletonDeleter::operator()(::fsev_bpf *skeleton) const {
+    fsev_bpf__destroy(skeleton);
+}
+
+Ext4Probes::Ext4Probes(const ProbeOptions &options) {
+    skeleton_.reset(fsev_bpf__open());
+    if (!skeleton_) throw last_system_error("open BPF object fsev_bpf");
+
+    int cpus = libbpf_num_possible_cpus();
+    if (cpus < 0) throw system_error(cpus, "count possible CPUs");
+    skeleton_->rodata->nr_possible_cpus = static_cast<uint32_t>(cpus);
+    skeleton_->rodata->daemon_tgid = options.daemon_tgid;
+    skeleton_->rodata->pidns_dev = options.pidns_dev;
+    skeleton_->rodata->pidns_ino = options.pidns_ino;
+
+    if (int err = fsev_bpf__load(skeleton_.get()); err)
+        throw system_error(err, "load BPF object fsev_bpf (see libbpf messages above)");
+}
+
+Ext4Probes::~Ext4Probes() = default;
+Ext4Probes::Ext4Probes(Ext4Probes &&) noexcept = default;
+Ext4Probes &Ext4Probes::operator=(Ext4Probes &&) noexcept = default;
+
+void Ext4Probes::attach() {
+    std::vector<std::pair<std::string, BpfLink>> links;
+    bpf_program *program = nullptr;
+    bpf_object__for_each_program(program, skeleton_->obj) {
+        if (!bpf_program__autoload(program)) continue;
+        BpfLink link(bpf_program__attach(program));
+        if (!link) {
+            int err = errno;
+            throw system_error(err, std::string("attach ") + bpf_program__section_name(program));
+        }
+        links.emplace_back(bpf_program__section_name(program), std::move(link));
+    }
+    links_ = std::move(links);
+}
+
+std::vector<std::string> Ext4Probes::attached_programs() const {
+    std::vector<std::string> names;
+    for (const auto &[name, link] : links_) names.push_back(name);
+    return names;
+}
+
+int Ext4Probes::records_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.records);
+}
+
+ProbeOptions probe_options_for_self() {
+    ProbeOptions options;
+    options.daemon_tgid = static_cast<uint32_t>(::getpid());
+    struct stat ns {};
+    if (::stat("/proc/self/ns/pid", &ns) == 0) {
+        // bpf_get_ns_current_pid_tgid() compares against the kernel's dev_t.
+        options.pidns_dev = kernel_dev_from_user(ns.st_dev);
+        options.pidns_ino = ns.st_ino;
+    }
+    return options;
+}
+
+RecordStream::RecordStream(int records_map_fd, Handler handler) : handler_(std::move(handler)) {
+    ring_.reset(ring_buffer__new(records_map_fd, &RecordStream::on_sample, this, nullptr));
+    if (!ring_) throw last_system_error("create ring buffer reader");
+}
+
+int RecordStream::on_sample(void *context, void *data, size_t size) {
+    auto *self = static_cast<RecordStream *>(context);
+    if (size < sizeof(fsev_record)) return 0;  // never produced by our programs
+    fsev_record record;
+    std::memcpy(&record, data, sizeof(record));
+    self->handler_(record);
+    return 0;
+}
+
+int RecordStream::epoll_fd() const {
+    return ring_buffer__epoll_fd(ring_.get());
+}
+
+int RecordStream::drain() {
+    int handled = ring_buffer__consume(ring_.get());
+    if (handled < 0) throw system_error(handled, "read ring buffer");
+    return handled;
+}
+
+int RecordStream::poll(int timeout_ms) {
+    int handled = ring_buffer__poll(ring_.get(), timeout_ms);
+    if (handled < 0 && handled != -EINTR) throw system_error(handled, "poll ring buffer");
+    return handled < 0 ? 0 : handled;
+}
+
+}  // namespace fsev

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fsev/bpf_shared.h"
+#include "probes/bpf_link.h"
+
+struct fsev_bpf;  // the generated skeleton
+
+namespace fsev {
+
+struct ProbeOptions {
+    uint32_t daemon_tgid = 0;  // records caused by this process are dropped
+    uint64_t pidns_dev = 0;    // pid namespace the reported pids belong to
+    uint64_t pidns_ino = 0;
+};
+
+// Owns the loaded BPF object and its attached programs. Loading and
+// attaching throw std::system_error carrying libbpf's errno.
+class Ext4Probes {
+  public:
+    explicit Ext4Probes(const ProbeOptions &options);
+    ~Ext4Probes();
+    Ext4Probes(Ext4Probes &&) noexcept;
+    Ext4Probes &operator=(Ext4Probes &&) noexcept;
+
+    // Attaches every program; on failure nothing stays attached.
+    void attach();
+    void detach() { links_.clear(); }
+    std::vector<std::string> attached_programs() const;
+
+    int records_map_fd() const;
+    ::fsev_bpf *skeleton() const { return skeleton_.get(); }
+
+  private:
+    struct SkeletonDeleter {
+        void operator()(::fsev_bpf *skeleton) const;
+    };
+    std::unique_ptr<::fsev_bpf, SkeletonDeleter> skeleton_;
+    std::vector<std::pair<std::string, BpfLink>> links_;
+};
+
+// The options for this process: its own tgid and pid namespace.
+ProbeOptions probe_options_for_self();
+
+// Reads records from the ring buffer and hands each to a callback.
+class RecordStream {
+  public:
+    using Handler = std::function<void(const fsev_record &)>;
+    RecordStream(int records_map_fd, Handler handler);
+
+    int epoll_fd() const;
+    // Consumes what is available without blocking; returns records handled.
+    int drain();
+    int poll(int timeout_ms);
+
+  private:
+    static int on_sample(void *context, void *data, size_t size);
+    Handler handler_;
+    RingBufferPtr ring_;
+};
+
+}  // namespace fsev
