@@ -1,6 +1,5 @@
-// fsev-bpf: the daemon's entry point. Parses the command line, loads and
-// attaches the BPF programs, and prints one line per record until SIGINT or
-// SIGTERM, then detaches everything and exits 0.
+// fsev-bpf: the daemon's entry point. Parses the command line and runs the
+// daemon; every error that stops it is printed with its errno text.
 #include <bpf/libbpf.h>
 
 #include <cstdarg>
@@ -8,10 +7,8 @@
 #include <iostream>
 #include <vector>
 
-#include "common/event_loop.h"
+#include "daemon/daemon.h"
 #include "daemon/options.h"
-#include "events/record_format.h"
-#include "probes/ext4_probes.h"
 
 namespace {
 
@@ -20,31 +17,6 @@ bool g_verbose = false;
 int print_libbpf_message(libbpf_print_level level, const char *format, va_list args) {
     if (level == LIBBPF_DEBUG && !g_verbose) return 0;
     return std::vfprintf(stderr, format, args);
-}
-
-int run_daemon(const fsev::DaemonOptions &options) {
-    g_verbose = options.verbose;
-    libbpf_set_print(print_libbpf_message);
-
-    fsev::EventLoop loop;  // blocks SIGINT/SIGTERM before anything else starts
-    fsev::Ext4Probes probes(fsev::probe_options_for_self());
-    probes.attach();
-    fsev::RecordStream records(probes.records_map_fd(), [](const fsev_record &record) {
-        std::cout << fsev::format_record(record) << '\n';
-    });
-    loop.watch(records.epoll_fd(), [&records] {
-        records.drain();
-        std::cout.flush();
-    });
-
-    std::cout << "fsev-bpf: ready: " << probes.attached_programs().size()
-              << " BPF programs attached" << std::endl;
-    int signal_number = loop.run();
-    records.drain();  // what arrived before the signal still gets printed
-    probes.detach();
-    std::cout << "fsev-bpf: stopping on signal " << signal_number << ", programs detached"
-              << std::endl;
-    return 0;
 }
 
 }  // namespace
@@ -65,9 +37,12 @@ int main(int argc, char **argv) {
         case fsev::ParsedCommandLine::Action::run:
             break;
     }
+    g_verbose = parsed.options.verbose;
+    libbpf_set_print(print_libbpf_message);
     try {
-        return run_daemon(parsed.options);
-    } catch (const std::system_error &error) {
+        fsev::Daemon daemon(parsed.options);
+        return daemon.run();
+    } catch (const std::exception &error) {
         std::cerr << "fsev-bpf: " << error.what() << std::endl;
         return 1;
     }

@@ -1,33 +1,128 @@
 #include "daemon/options.h"
 
+#include <charconv>
+#include <functional>
+#include <map>
+
 namespace fsev {
+
+namespace {
+
+std::optional<uint32_t> parse_number(const std::string &text, uint32_t low, uint32_t high) {
+    uint32_t value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || value < low || value > high)
+        return std::nullopt;
+    return value;
+}
+
+// Checks HOST:PORT (HOST may be empty, a name, an IPv4 or a [IPv6] address).
+bool valid_address(const std::string &address) {
+    size_t colon = address.rfind(':');
+    if (colon == std::string::npos) return false;
+    std::string host = address.substr(0, colon);
+    if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']'))
+        return false;
+    return parse_number(address.substr(colon + 1), 1, 65535).has_value();
+}
+
+}  // namespace
 
 ParsedCommandLine parse_command_line(const std::vector<std::string> &arguments) {
     ParsedCommandLine parsed;
-    for (const std::string &argument : arguments) {
+    DaemonOptions &options = parsed.options;
+    auto fail = [&parsed](const std::string &message) {
+        parsed.action = ParsedCommandLine::Action::error;
+        parsed.error = message;
+        return parsed;
+    };
+
+    // Options that take a value: each returns an error message or "".
+    std::map<std::string, std::function<std::string(const std::string &)>> with_value = {
+        {"--run-dir",
+         [&](const std::string &value) {
+             if (value.empty() || value.front() != '/')
+                 return std::string("--run-dir needs an absolute path");
+             options.run_dir = value;
+             return std::string();
+         }},
+        {"--config-file",
+         [&](const std::string &value) {
+             if (value.empty()) return std::string("--config-file needs a file name");
+             options.config_file = value;
+             return std::string();
+         }},
+        {"--metrics-address",
+         [&](const std::string &value) {
+             if (!valid_address(value)) return "--metrics-address '" + value + "' is not HOST:PORT";
+             options.metrics_address = value;
+             return std::string();
+         }},
+        {"--genl-group",
+         [&](const std::string &value) {
+             auto group = parse_number(value, 1, 31);
+             if (!group) return "--genl-group '" + value + "' is not a group number 1-31";
+             options.genl_group = *group;
+             return std::string();
+         }},
+        {"--genl-family-id",
+         [&](const std::string &value) {
+             // Below 16 are netlink's own control message types (NLMSG_MIN_TYPE).
+             auto id = parse_number(value, 16, 65535);
+             if (!id) return "--genl-family-id '" + value + "' is not a number 16-65535";
+             options.genl_family_id = *id;
+             return std::string();
+         }},
+    };
+
+    for (size_t i = 0; i < arguments.size(); ++i) {
+        const std::string &argument = arguments[i];
         if (argument == "-h" || argument == "--help") {
             parsed.action = ParsedCommandLine::Action::help;
-        } else if (argument == "-V" || argument == "--version") {
-            parsed.action = ParsedCommandLine::Action::version;
-        } else if (argument == "-v" || argument == "--verbose") {
-            parsed.options.verbose = true;
-        } else {
-            parsed.action = ParsedCommandLine::Action::error;
-            parsed.error = "unknown option '" + argument + "'";
-            return parsed;
+            continue;
         }
+        if (argument == "-V" || argument == "--version") {
+            parsed.action = ParsedCommandLine::Action::version;
+            continue;
+        }
+        if (argument == "-v" || argument == "--verbose") {
+            options.verbose = true;
+            continue;
+        }
+        std::string name = argument, value;
+        bool inline_value = false;
+        if (size_t equals = argument.find('=');
+            argument.rfind("--", 0) == 0 && equals != std::string::npos) {
+            name = argument.substr(0, equals);
+            value = argument.substr(equals + 1);
+            inline_value = true;
+        }
+        auto option = with_value.find(name);
+        if (option == with_value.end()) return fail("unknown option '" + argument + "'");
+        if (!inline_value) {
+            if (i + 1 >= arguments.size()) return fail(name + " needs a value");
+            value = arguments[++i];
+        }
+        if (std::string error = option->second(value); !error.empty()) return fail(error);
     }
     return parsed;
 }
 
 std::string usage_text() {
     return "Usage: fsev-bpf [OPTION]...\n"
-           "Watch ext4 filesystems through eBPF tracepoints and report space and error events.\n"
+           "Watch filesystems through eBPF tracepoints and report space, error and mount events.\n"
            "Runs as root. Stops cleanly on SIGINT or SIGTERM.\n"
            "\n"
-           "  -v, --verbose   print libbpf's debug messages on stderr\n"
-           "  -h, --help      show this help and exit\n"
-           "  -V, --version   show the version and exit\n";
+           "  --run-dir DIR            serve the config and netlink files in DIR (default "
+           "/run/fsev)\n"
+           "  --config-file FILE       apply the requests in FILE at start (config syntax, # "
+           "comments)\n"
+           "  --metrics-address H:P    serve Prometheus /metrics on H:P (default 127.0.0.1:9435)\n"
+           "  --genl-group N           netlink multicast group 1-31 (default: a free one)\n"
+           "  --genl-family-id N       netlink message type (default: one no kernel family uses)\n"
+           "  -v, --verbose            print libbpf's debug messages on stderr\n"
+           "  -h, --help               show this help and exit\n"
+           "  -V, --version            show the version and exit\n";
 }
 
 std::string version_text() {

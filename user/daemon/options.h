@@ -1,12 +1,19 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace fsev {
 
 struct DaemonOptions {
-    bool verbose = false;  // libbpf debug messages on stderr
+    bool verbose = false;                            // libbpf debug messages on stderr
+    std::string run_dir = "/run/fsev";               // FUSE mount with `config` and `netlink`
+    std::optional<std::string> config_file;          // requests applied at start
+    std::string metrics_address = "127.0.0.1:9435";  // HOST:PORT for /metrics
+    uint32_t genl_group = 0;                         // multicast group; 0 = pick a free one
+    uint32_t genl_family_id = 0;                     // netlink message type; 0 = pick a free one
 };
 
 struct ParsedCommandLine {

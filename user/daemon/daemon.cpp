@@ -1,0 +1,37 @@
+#include "daemon/daemon.h"
+
+#include <iostream>
+
+#include "events/record_format.h"
+
+namespace fsev {
+
+Daemon::Daemon(const DaemonOptions &options)
+    : options_(options), probes_(probe_options_for_self()) {
+    probes_.attach();
+    records_ = std::make_unique<RecordStream>(
+        probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
+    loop_.watch(records_->epoll_fd(), [this] {
+        records_->drain();
+        std::cout.flush();
+    });
+}
+
+Daemon::~Daemon() = default;
+
+void Daemon::on_record(const fsev_record &record) {
+    std::cout << format_record(record) << '\n';
+}
+
+int Daemon::run() {
+    std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
+              << " BPF programs attached" << std::endl;
+    int signal_number = loop_.run();
+    records_->drain();  // what arrived before the signal still gets reported
+    probes_.detach();
+    std::cout << "fsev-bpf: stopping on signal " << signal_number << ", programs detached"
+              << std::endl;
+    return 0;
+}
+
+}  // namespace fsev
