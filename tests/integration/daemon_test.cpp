@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "support/command.h"
@@ -57,18 +58,24 @@ TEST_F(DaemonTest, WritingOnAnExt4LoopMountPrintsAnEventLine) {
 TEST_F(DaemonTest, SigintAndSigtermDetachEverythingAndExitZero) {
     for (int signal_number : {SIGINT, SIGTERM}) {
         DaemonProcess daemon;
-        ASSERT_NE(daemon.wait_for_line(std::regex("^fsev-bpf: ready"), 20s), "") << daemon.output();
+        std::smatch ids;
+        std::string ready = daemon.wait_for_line(std::regex("^fsev-bpf: ready"), 20s);
+        ASSERT_TRUE(std::regex_search(ready, ids, std::regex("prog ids ([0-9 ]+)\\)")))
+            << daemon.output();
         EXPECT_EQ(daemon.stop(signal_number), 0) << daemon.output();
         EXPECT_NE(daemon.output().find("programs detached"), std::string::npos) << daemon.output();
-        // No program of ours stays loaded once the daemon is gone (the kernel
-        // frees them asynchronously, after an RCU grace period).
-        std::string loaded;
-        for (int attempt = 0; attempt < 50; ++attempt) {
-            loaded = test::run_checked({"bpftool", "prog", "show"});
-            if (loaded.find("on_allocate_blo") == std::string::npos) break;
-            std::this_thread::sleep_for(100ms);
+        // None of its programs stays loaded once the daemon is gone (the
+        // kernel frees them asynchronously, after an RCU grace period).
+        std::istringstream words(ids[1].str());
+        std::string id;
+        while (words >> id) {
+            bool gone = false;
+            for (int attempt = 0; attempt < 50 && !gone; ++attempt) {
+                gone = test::run_command({"bpftool", "prog", "show", "id", id}).exit_code != 0;
+                if (!gone) std::this_thread::sleep_for(100ms);
+            }
+            EXPECT_TRUE(gone) << "BPF program id " << id << " still loaded after exit";
         }
-        EXPECT_EQ(loaded.find("on_allocate_blo"), std::string::npos) << loaded;
     }
 }
 

@@ -25,7 +25,9 @@ void Daemon::on_record(const fsev_record &record) {
 
 int Daemon::run() {
     std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
-              << " BPF programs attached" << std::endl;
+              << " BPF programs attached (prog ids";
+    for (uint32_t id : probes_.program_ids()) std::cout << ' ' << id;
+    std::cout << ")" << std::endl;
     int signal_number = loop_.run();
     records_->drain();  // what arrived before the signal still gets reported
     probes_.detach();

@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include <cstring>
 
 #include "common/device.h"
@@ -53,6 +55,18 @@ std::vector<std::string> Ext4Probes::attached_programs() const {
     std::vector<std::string> names;
     for (const auto &[name, link] : links_) names.push_back(name);
     return names;
+}
+
+std::vector<uint32_t> Ext4Probes::program_ids() const {
+    std::vector<uint32_t> ids;
+    bpf_program *program = nullptr;
+    bpf_object__for_each_program(program, skeleton_->obj) {
+        bpf_prog_info info{};
+        uint32_t length = sizeof info;
+        if (bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length) == 0)
+            ids.push_back(info.id);
+    }
+    return ids;
 }
 
 int Ext4Probes::records_map_fd() const {

@@ -32,6 +32,7 @@ class Ext4Probes {
     void attach();
     void detach() { links_.clear(); }
     std::vector<std::string> attached_programs() const;
+    std::vector<uint32_t> program_ids() const;  // kernel ids, as `bpftool prog show` lists them
 
     int records_map_fd() const;
     ::fsev_bpf *skeleton() const { return skeleton_.get(); }
