@@ -109,20 +109,28 @@ static __always_inline struct ext4_sb_info *fsev_ext4_sb_info(struct super_block
  * `pending_clusters` is a change the calling hook is about to apply to
  * free - dirty (tracepoints that fire just before ext4 updates its counters);
  * adding it here reports the value as it is once this change has landed.
+ * `exact`: sum the per-cpu deltas (as statfs does) instead of trusting the
+ * cheap `count` fields.
  */
 static __always_inline __u64 fsev_ext4_available_blocks(struct super_block *sb,
-                                                       __s64 pending_clusters)
+                                                       __s64 pending_clusters, bool exact)
 {
     struct ext4_sb_info *sbi = fsev_ext4_sb_info(sb);
     struct ext4_super_block *es = BPF_CORE_READ(sbi, s_es);
     __u32 cluster_bits = BPF_CORE_READ(sbi, s_cluster_bits);
-    __s64 free = fsev_percpu_counter_sum(&sbi->s_freeclusters_counter);
-    __s64 dirty = fsev_percpu_counter_sum(&sbi->s_dirtyclusters_counter);
+    __s64 free, dirty;
     __s64 resv_clusters = BPF_CORE_READ(sbi, s_resv_clusters.counter);
     __u64 reserved = BPF_CORE_READ(es, s_r_blocks_count_lo);
     __s64 free_clusters;
     __u64 free_blocks;
 
+    if (exact) {
+        free = fsev_percpu_counter_sum(&sbi->s_freeclusters_counter);
+        dirty = fsev_percpu_counter_sum(&sbi->s_dirtyclusters_counter);
+    } else {
+        free = BPF_CORE_READ(sbi, s_freeclusters_counter.count);
+        dirty = BPF_CORE_READ(sbi, s_dirtyclusters_counter.count);
+    }
     if (BPF_CORE_READ(es, s_feature_incompat) & EXT4_FEATURE_INCOMPAT_64BIT)
         reserved |= (__u64)BPF_CORE_READ(es, s_r_blocks_count_hi) << 32;
     reserved += (__u64)resv_clusters << (cluster_bits & 63);

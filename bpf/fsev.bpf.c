@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * fsev-bpf kernel side: ext4 tracepoints that change available space or
- * report errors. Each emits one struct fsev_record to the ring buffer with
- * the superblock's available-block count read at that moment.
+ * fsev-bpf kernel side, on ext4 tracepoints.
+ *
+ * Space hooks (allocation, freeing, delayed-allocation reservations) read
+ * the filesystem's available-block count at the moment it changes and run
+ * the threshold state machine (include/fsev/threshold.h) for traced
+ * superblocks, emitting only crossings. ext4_error, ext4_shutdown and
+ * failed allocations / -ENOSPC syscalls are reported for traced
+ * superblocks. With emit_raw_records set, every hook on every ext4
+ * superblock is also reported as a raw record (the daemon's --print-records).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -11,22 +17,43 @@
 
 #include "ext4_counters.bpf.h"
 #include "fsev/bpf_shared.h"
+#include "fsev/threshold.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* ext4's allocation flag: blocks were reserved by delayed allocation, and
- * the dirty-cluster reservation is dropped right after the allocation. */
-#define EXT4_MB_DELALLOC_RESERVED 0x0400
+/* ext4 allocation flags (fs/ext4/ext4.h). */
+#define EXT4_MB_HINT_DATA 0x0001          /* the allocation is for file data */
+#define EXT4_MB_DELALLOC_RESERVED 0x0400  /* the space was reserved by delalloc */
+/* ext4 mount options: what an error does (fs/ext4/ext4.h). */
+#define EXT4_MOUNT_ERRORS_RO 0x00020
+#define EXT4_MOUNT_ERRORS_PANIC 0x00040
+#define ENOSPC 28
+#define EXT4_SUPER_MAGIC 0xEF53
 
 /* Set by the daemon before load. */
 const volatile __u32 daemon_tgid = 0;  /* never report the daemon's own I/O */
 const volatile __u64 pidns_dev = 0;    /* daemon's pid namespace, for pids */
 const volatile __u64 pidns_ino = 0;
+const volatile bool emit_raw_records = false;
+/* How far the cheap per-cpu `count` reads can be off, in clusters (free and
+ * dirty counters together). Within this distance of a level the exact sum
+ * is taken. */
+const volatile __u64 approximation_margin_clusters = 0;
 
 struct {
     __uint(type, BPF_MAP_TYPE_RINGBUF);
     __uint(max_entries, 1 << 20);
 } records SEC(".maps");
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 4096);
+    __type(key, __u32); /* kernel dev_t of the superblock */
+    __type(value, struct fsev_trace_config);
+} traced_superblocks SEC(".maps");
+
+/* Records the ring buffer had no room for; the daemon exports it. */
+__u64 dropped_records = 0;
 
 /* The pid of the current task as the daemon's pid namespace sees it, 0 when
  * it is not visible there. */
@@ -41,70 +68,172 @@ static __always_inline __u32 fsev_current_pid(void)
     return ns.tgid;
 }
 
-static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, __u32 source,
-                                                        __u64 blocks, __s64 pending_clusters)
+static __always_inline bool fsev_is_daemon(void)
 {
-    struct fsev_record *record;
+    return daemon_tgid && (bpf_get_current_pid_tgid() >> 32) == daemon_tgid;
+}
 
-    if (daemon_tgid && (bpf_get_current_pid_tgid() >> 32) == daemon_tgid)
+static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, __u32 source,
+                                                        __u64 blocks, __u64 available)
+{
+    struct fsev_record *record = bpf_ringbuf_reserve(&records, sizeof(*record), 0);
+
+    if (!record) {
+        __sync_fetch_and_add(&dropped_records, 1);
         return NULL;
-    record = bpf_ringbuf_reserve(&records, sizeof(*record), 0);
-    if (!record)
-        return NULL;
+    }
     __builtin_memset(record, 0, sizeof(*record));
     record->timestamp_ns = bpf_ktime_get_ns();
-    record->available_blocks = fsev_ext4_available_blocks(sb, pending_clusters);
+    record->available_blocks = available;
     record->blocks = blocks;
     record->dev = BPF_CORE_READ(sb, s_dev);
     record->pid = fsev_current_pid();
     record->source = source;
     record->block_size = BPF_CORE_READ(sb, s_blocksize);
     bpf_get_current_comm(record->comm, sizeof(record->comm));
+    BPF_CORE_READ_STR_INTO(&record->fs_id, sb, s_id);
     return record;
 }
 
-static __always_inline int fsev_emit(struct super_block *sb, __u32 source, __u64 blocks,
-                                     __s64 pending_clusters)
+static __always_inline void fsev_emit_raw(struct super_block *sb, __u32 source, __u64 blocks,
+                                          __s64 pending_clusters)
 {
-    struct fsev_record *record = fsev_reserve(sb, source, blocks, pending_clusters);
+    struct fsev_record *record;
 
+    record = fsev_reserve(sb, source, blocks, fsev_ext4_available_blocks(sb, pending_clusters, true));
     if (record)
         bpf_ringbuf_submit(record, 0);
+}
+
+static __always_inline void fsev_emit_crossing(struct super_block *sb, __u32 source, __u64 blocks,
+                                               __u64 available, __u32 trace_id,
+                                               const struct fsev_crossing *crossing)
+{
+    struct fsev_record *record = fsev_reserve(sb, source, blocks, available);
+
+    if (!record)
+        return;
+    record->trace_id = trace_id;
+    record->event_type = FS_EVENT_THRESH;
+    record->event_id = crossing->event_id;
+    record->direction = crossing->direction;
+    bpf_ringbuf_submit(record, 0);
+}
+
+/*
+ * Something changed the space of `sb`. `pending_clusters`: see
+ * fsev_ext4_available_blocks(). Runs the threshold state machine when the
+ * superblock is traced for thresholds.
+ */
+static __always_inline int fsev_space_changed(struct super_block *sb, __u32 source, __u64 blocks,
+                                              __s64 pending_clusters)
+{
+    struct fsev_trace_config *config;
+    struct fsev_threshold_step step;
+    __u32 dev, cluster_bits;
+    __u64 available, margin;
+    int attempt;
+
+    if (fsev_is_daemon())
+        return 0;
+    if (emit_raw_records)
+        fsev_emit_raw(sb, source, blocks, pending_clusters);
+
+    dev = BPF_CORE_READ(sb, s_dev);
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
+        return 0;
+
+    /* Cheap read first; the exact per-cpu sum only near a level. */
+    available = fsev_ext4_available_blocks(sb, pending_clusters, false);
+    cluster_bits = BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 63;
+    margin = approximation_margin_clusters << cluster_bits;
+    if (fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
+                          margin))
+        available = fsev_ext4_available_blocks(sb, pending_clusters, true);
+
+    for (attempt = 0; attempt < 4; attempt++) {
+        __u32 old_reached = config->reached;
+
+        step = fsev_threshold_advance(old_reached, config->levels, config->lower_level,
+                                      config->upper_level, available);
+        if (step.reached == old_reached)
+            return 0;
+        /* Another CPU may be crossing at the same time: whoever changes the
+         * bits reports the crossing, so it is reported once. */
+        if (__sync_val_compare_and_swap(&config->reached, old_reached, step.reached) ==
+            old_reached)
+            break;
+    }
+    if (attempt == 4)
+        return 0;
+    if (step.count > 0)
+        fsev_emit_crossing(sb, source, blocks, available, config->trace_id, &step.crossings[0]);
+    if (step.count > 1)
+        fsev_emit_crossing(sb, source, blocks, available, config->trace_id, &step.crossings[1]);
     return 0;
 }
 
-/* Fires after the free-cluster counter went down. For delalloc blocks the
+/* A failed allocation (no blocks) on a traced superblock: WARN ENOSPC for
+ * file data, ENOSPC_META for anything else (extent tree, directories, ...). */
+static __always_inline void fsev_allocation_failed(struct super_block *sb, unsigned int flags)
+{
+    struct fsev_trace_config *config;
+    struct fsev_record *record;
+    __u32 dev = BPF_CORE_READ(sb, s_dev);
+
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || !(config->types & FSEV_TRACE_WARN))
+        return;
+    record = fsev_reserve(sb, FSEV_SRC_ALLOCATE_BLOCKS, 0,
+                          fsev_ext4_available_blocks(sb, 0, true));
+    if (!record)
+        return;
+    record->trace_id = config->trace_id;
+    record->event_type = FS_EVENT_WARN;
+    record->event_id = (flags & EXT4_MB_HINT_DATA) ? FS_WARN_ENOSPC : FS_WARN_ENOSPC_META;
+    bpf_ringbuf_submit(record, 0);
+}
+
+/* Fires at the end of ext4_mb_new_blocks(), after the free-cluster counter
+ * went down; len == 0 means the allocation failed. For delalloc blocks the
  * matching dirty-cluster drop follows in ext4_da_update_reserve_space(), so
  * the space is not gone twice: count it as already settled. */
 SEC("tp_btf/ext4_allocate_blocks")
 int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned long long block)
 {
-    struct inode *inode = BPF_CORE_READ(ar, inode);
+    struct super_block *sb = BPF_CORE_READ(ar, inode, i_sb);
     unsigned int len = BPF_CORE_READ(ar, len);
-    __s64 pending = (BPF_CORE_READ(ar, flags) & EXT4_MB_DELALLOC_RESERVED) ? len : 0;
+    unsigned int flags = BPF_CORE_READ(ar, flags);
 
-    return fsev_emit(BPF_CORE_READ(inode, i_sb), FSEV_SRC_ALLOCATE_BLOCKS, len, pending);
+    if (len == 0) {
+        if (!fsev_is_daemon())
+            fsev_allocation_failed(sb, flags);
+        return 0;
+    }
+    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len,
+                              (flags & EXT4_MB_DELALLOC_RESERVED) ? len : 0);
 }
 
 /* Fires before ext4 returns the blocks to the free-cluster counter. */
 SEC("tp_btf/ext4_free_blocks")
 int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long count, int flags)
 {
-    return fsev_emit(BPF_CORE_READ(inode, i_sb), FSEV_SRC_FREE_BLOCKS, count, count);
+    return fsev_space_changed(BPF_CORE_READ(inode, i_sb), FSEV_SRC_FREE_BLOCKS, count, count);
 }
 
 /* Fires after the dirty-cluster counter went up (space is reserved). */
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 {
-    return fsev_emit(BPF_CORE_READ(inode, i_sb), FSEV_SRC_DA_RESERVE, reserved, 0);
+    return fsev_space_changed(BPF_CORE_READ(inode, i_sb), FSEV_SRC_DA_RESERVE, reserved, 0);
 }
 
 /* Fires before the dirty-cluster counter drops by `freed`. */
 SEC("tp_btf/ext4_da_release_space")
 int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 {
-    return fsev_emit(BPF_CORE_READ(inode, i_sb), FSEV_SRC_DA_RELEASE, freed, freed);
+    return fsev_space_changed(BPF_CORE_READ(inode, i_sb), FSEV_SRC_DA_RELEASE, freed, freed);
 }
 
 /* Fires before the dirty-cluster counter drops by `used` (writeback turned a
@@ -112,18 +241,47 @@ int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 SEC("tp_btf/ext4_da_update_reserve_space")
 int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quota_claim)
 {
-    return fsev_emit(BPF_CORE_READ(inode, i_sb), FSEV_SRC_DA_UPDATE, used, used);
+    return fsev_space_changed(BPF_CORE_READ(inode, i_sb), FSEV_SRC_DA_UPDATE, used, used);
+}
+
+/* Errors are reported for every ext4 superblock the daemon traces for ERR
+ * (or all, in raw mode); the daemon classifies them (corruption or not)
+ * from ext4's own error record and watches for the read-only switch. */
+static __always_inline struct fsev_record *fsev_error_record(struct super_block *sb, __u32 source)
+{
+    struct fsev_trace_config *config;
+    struct fsev_record *record;
+    __u32 dev = BPF_CORE_READ(sb, s_dev);
+    __u32 trace_id = 0;
+
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (config && (config->types & FSEV_TRACE_ERR))
+        trace_id = config->trace_id;
+    else if (!emit_raw_records)
+        return NULL;
+    record = fsev_reserve(sb, source, 0, fsev_ext4_available_blocks(sb, 0, true));
+    if (!record)
+        return NULL;
+    record->trace_id = trace_id;
+    record->event_type = trace_id ? FS_EVENT_ERR : 0;
+    return record;
 }
 
 SEC("tp_btf/ext4_error")
 int BPF_PROG(on_error, struct super_block *sb, const char *function, unsigned int line)
 {
-    struct fsev_record *record = fsev_reserve(sb, FSEV_SRC_ERROR, 0, 0);
+    struct fsev_record *record = fsev_error_record(sb, FSEV_SRC_ERROR);
+    unsigned int mount_options;
 
     if (!record)
         return 0;
     record->error_line = line;
     bpf_probe_read_kernel_str(record->error_function, sizeof(record->error_function), function);
+    mount_options = BPF_CORE_READ(fsev_ext4_sb_info(sb), s_mount_opt);
+    if (mount_options & EXT4_MOUNT_ERRORS_PANIC)
+        record->error_mode = FSEV_ERRORS_PANIC;
+    else if (mount_options & EXT4_MOUNT_ERRORS_RO)
+        record->error_mode = FSEV_ERRORS_REMOUNT_RO;
     bpf_ringbuf_submit(record, 0);
     return 0;
 }
@@ -131,5 +289,79 @@ int BPF_PROG(on_error, struct super_block *sb, const char *function, unsigned in
 SEC("tp_btf/ext4_shutdown")
 int BPF_PROG(on_shutdown, struct super_block *sb, unsigned long flags)
 {
-    return fsev_emit(sb, FSEV_SRC_SHUTDOWN, 0, 0);
+    struct fsev_record *record = fsev_error_record(sb, FSEV_SRC_SHUTDOWN);
+
+    if (!record)
+        return 0;
+    record->event_id = FS_ERR_SHUTDOWN;
+    record->blocks = flags;
+    bpf_ringbuf_submit(record, 0);
+    return 0;
+}
+
+/*
+ * Buffered writes that find no space fail in ext4_da_reserve_space() without
+ * a tracepoint; the failing syscall is the only trace. Syscalls whose first
+ * argument is the file written to are resolved to the file's superblock.
+ */
+static __always_inline struct super_block *fsev_fd_superblock(long fd)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+    struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
+    unsigned int max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+    struct file *file = NULL;
+
+    if (fd < 0 || fd >= max_fds)
+        return NULL;
+    if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+        return NULL;
+    return BPF_CORE_READ(file, f_inode, i_sb);
+}
+
+static __always_inline bool fsev_writes_to_fd_arg0(long nr)
+{
+    switch (nr) { /* x86_64 syscall numbers (asm/unistd_64.h) */
+    case 1:   /* write */
+    case 18:  /* pwrite64 */
+    case 20:  /* writev */
+    case 77:  /* ftruncate */
+    case 285: /* fallocate */
+    case 296: /* pwritev */
+    case 328: /* pwritev2 */
+        return true;
+    default:
+        return false;
+    }
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
+{
+    struct fsev_trace_config *config;
+    struct fsev_record *record;
+    struct super_block *sb;
+    long nr;
+    __u32 dev;
+
+    if (ret != -ENOSPC)
+        return 0;
+    nr = BPF_CORE_READ(regs, orig_ax);
+    if (!fsev_writes_to_fd_arg0(nr) || fsev_is_daemon())
+        return 0;
+    sb = fsev_fd_superblock((long)BPF_CORE_READ(regs, di));
+    if (!sb || BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
+        return 0;
+    dev = BPF_CORE_READ(sb, s_dev);
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || !(config->types & FSEV_TRACE_WARN))
+        return 0;
+    record = fsev_reserve(sb, FSEV_SRC_SYSCALL_ENOSPC, 0, fsev_ext4_available_blocks(sb, 0, true));
+    if (!record)
+        return 0;
+    record->trace_id = config->trace_id;
+    record->event_type = FS_EVENT_WARN;
+    record->event_id = FS_WARN_ENOSPC;
+    record->syscall_nr = nr;
+    bpf_ringbuf_submit(record, 0);
+    return 0;
 }

@@ -22,7 +22,36 @@ enum fsev_source {
     FSEV_SRC_DA_UPDATE = 5,         /* ext4_da_update_reserve_space: reservation used */
     FSEV_SRC_ERROR = 6,             /* ext4_error */
     FSEV_SRC_SHUTDOWN = 7,          /* ext4_shutdown */
-    FSEV_SRC_MAX = 8,
+    FSEV_SRC_SYSCALL_ENOSPC = 8,    /* a write-type syscall returned -ENOSPC */
+    FSEV_SRC_ARMED = 9,             /* (daemon only) a threshold was (re)armed */
+    FSEV_SRC_MAX = 10,
+};
+
+/* Event-type bits of a trace entry (the config's info,warn,err,thr). */
+#define FSEV_TRACE_INFO 0x1u
+#define FSEV_TRACE_WARN 0x2u
+#define FSEV_TRACE_ERR 0x4u
+#define FSEV_TRACE_THRESH 0x8u
+
+/* ext4 error-handling mode at the time of an error (fsev_record.error_mode). */
+enum fsev_error_mode {
+    FSEV_ERRORS_CONTINUE = 0,
+    FSEV_ERRORS_REMOUNT_RO = 1, /* the error turns the filesystem read-only */
+    FSEV_ERRORS_PANIC = 2,
+};
+
+/*
+ * Value of the traced_superblocks map, keyed by the kernel dev_t. The daemon
+ * writes it from the trace table; the BPF programs update `reached` with an
+ * atomic compare-and-swap so each crossing is reported exactly once.
+ */
+struct fsev_trace_config {
+    __u64 lower_level; /* L1, available blocks */
+    __u64 upper_level; /* L2, available blocks */
+    __u32 trace_id;    /* FS_EVENT_ATR_FS_ID */
+    __u32 types;       /* FSEV_TRACE_* bits */
+    __u32 levels;      /* FSEV_HAS_LOWER | FSEV_HAS_UPPER */
+    __u32 reached;     /* FSEV_LOWER_REACHED | FSEV_UPPER_REACHED */
 };
 
 /* One ring-buffer record: something happened on one ext4 superblock. */
@@ -35,9 +64,16 @@ struct fsev_record {
     __u32 source;           /* enum fsev_source */
     __u32 block_size;       /* bytes per block */
     __u32 error_line;       /* ext4_error: source line in the kernel */
+    __u32 trace_id;         /* the trace entry, 0 for raw records */
+    __u32 event_type;       /* enum fs_event_type, 0 for raw records */
+    __u32 event_id;         /* FS_* id (THRESH, WARN; ERR is classified by the daemon) */
+    __u32 direction;        /* enum fs_event_direction (THRESH) */
+    __u32 error_mode;       /* enum fsev_error_mode (ext4_error) */
+    __u32 syscall_nr;       /* FSEV_SRC_SYSCALL_ENOSPC: which syscall */
     __u32 reserved;         /* keeps the struct 8-byte aligned; zero */
     char comm[FSEV_COMM_LEN];
     char error_function[32]; /* ext4_error: kernel function that raised it */
+    char fs_id[32];          /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
 };
 
 #endif /* FSEV_BPF_SHARED_H */

@@ -39,8 +39,8 @@ class DaemonTest : public ::testing::Test {
     void SetUp() override { FSEV_REQUIRE_ROOT(); }
 };
 
-TEST_F(DaemonTest, WritingOnAnExt4LoopMountPrintsAnEventLine) {
-    DaemonProcess daemon;
+TEST_F(DaemonTest, WithPrintRecordsWritingOnAnExt4LoopMountPrintsARecordLine) {
+    DaemonProcess daemon({"--print-records"});
     ASSERT_NE(daemon.wait_for_line(std::regex("^fsev-bpf: ready"), 20s), "")
         << "daemon did not become ready:\n"
         << daemon.output();

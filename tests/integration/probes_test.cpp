@@ -27,6 +27,7 @@ class ProbesTest : public ::testing::Test {
         FSEV_REQUIRE_ROOT();
         ProbeOptions options = probe_options_for_self();
         options.daemon_tgid = 0;  // this test process is the writer to watch
+        options.emit_raw_records = true;
         try {
             probes_ = std::make_unique<Ext4Probes>(options);
             probes_->attach();
@@ -73,7 +74,8 @@ TEST_F(ProbesTest, EveryProgramAttachesToItsTracepoint) {
                                       "tp_btf/ext4_da_release_space",
                                       "tp_btf/ext4_da_update_reserve_space",
                                       "tp_btf/ext4_error",
-                                      "tp_btf/ext4_shutdown"};
+                                      "tp_btf/ext4_shutdown",
+                                      "tp_btf/sys_exit"};
     EXPECT_EQ(std::set<std::string>(attached.begin(), attached.end()), expected);
 }
 

@@ -38,14 +38,7 @@ DaemonProcess::DaemonProcess(const std::vector<std::string> &arguments) {
 }
 
 DaemonProcess::~DaemonProcess() {
-    if (pid_ > 0) {
-        ::kill(pid_, SIGTERM);
-        for (int i = 0; i < 50 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) ::usleep(100000);
-        if (::waitpid(pid_, nullptr, WNOHANG) == 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
+    stop(SIGTERM);
     if (output_fd_ >= 0) ::close(output_fd_);
 }
 
@@ -81,8 +74,18 @@ std::string DaemonProcess::wait_for_line(const std::regex &pattern,
 int DaemonProcess::stop(int signal_number) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, signal_number);
+    // Keep reading while it shuts down: a daemon blocked on a full stdout
+    // pipe could not exit otherwise.
     int status = 0;
-    ::waitpid(pid_, &status, 0);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            break;
+        }
+        read_some(std::chrono::milliseconds(50));
+    }
     pid_ = -1;
     while (read_some(std::chrono::milliseconds(0))) {
     }

@@ -28,6 +28,7 @@ TEST(RecordFormat, NamesEverySourceTheBpfSideEmits) {
     EXPECT_EQ(source_name(FSEV_SRC_DA_UPDATE), "ext4_da_update_reserve_space");
     EXPECT_EQ(source_name(FSEV_SRC_ERROR), "ext4_error");
     EXPECT_EQ(source_name(FSEV_SRC_SHUTDOWN), "ext4_shutdown");
+    EXPECT_EQ(source_name(FSEV_SRC_SYSCALL_ENOSPC), "syscall_enospc");
     EXPECT_EQ(source_name(0), "unknown");
     EXPECT_EQ(source_name(FSEV_SRC_MAX), "unknown");
 }
@@ -67,9 +68,10 @@ TEST(Device, KernelAndUserEncodingsRoundTrip) {
 
 TEST(SharedLayout, RecordHasTheSizeBothCompilersAgreeOn) {
     // The BPF object writes this layout; a change here must be made on both sides.
-    EXPECT_EQ(sizeof(fsev_record), 96u);
+    EXPECT_EQ(sizeof(fsev_record), 152u);
     EXPECT_EQ(offsetof(fsev_record, dev), 24u);
-    EXPECT_EQ(offsetof(fsev_record, comm), 48u);
+    EXPECT_EQ(offsetof(fsev_record, comm), 72u);
+    EXPECT_EQ(sizeof(fsev_trace_config), 32u);
 }
 
 }  // namespace

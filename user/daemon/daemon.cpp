@@ -6,8 +6,22 @@
 
 namespace fsev {
 
+namespace {
+
+ProbeOptions probe_options(const DaemonOptions &options) {
+    ProbeOptions probe = probe_options_for_self();
+    probe.emit_raw_records = options.print_records;
+    return probe;
+}
+
+}  // namespace
+
 Daemon::Daemon(const DaemonOptions &options)
-    : options_(options), probes_(probe_options_for_self()) {
+    : options_(options),
+      probes_(probe_options(options)),
+      trace_sync_(probes_.traced_superblocks_map_fd(),
+                  [this](const Event &event) { publish(event); }),
+      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); }) {
     probes_.attach();
     records_ = std::make_unique<RecordStream>(
         probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
@@ -20,7 +34,14 @@ Daemon::Daemon(const DaemonOptions &options)
 Daemon::~Daemon() = default;
 
 void Daemon::on_record(const fsev_record &record) {
-    std::cout << format_record(record) << '\n';
+    if (options_.print_records) std::cout << format_record(record) << '\n';
+    for (const auto &[event, suppressed] : interpreter_.interpret(record))
+        publish(event, suppressed);
+}
+
+void Daemon::publish(const Event &event, uint64_t suppressed_before) {
+    std::cout << format_event(event, suppressed_before) << '\n';
+    for (EventSink *sink : sinks_) sink->deliver(event);
 }
 
 int Daemon::run() {

@@ -1,11 +1,15 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "common/event_loop.h"
 #include "daemon/options.h"
+#include "events/event.h"
+#include "events/record_interpreter.h"
 #include "fsev/bpf_shared.h"
 #include "probes/ext4_probes.h"
+#include "trace/bpf_trace_sync.h"
 
 namespace fsev {
 
@@ -21,10 +25,15 @@ class Daemon {
 
   private:
     void on_record(const fsev_record &record);
+    // Sends one event to stdout and every sink.
+    void publish(const Event &event, uint64_t suppressed_before = 0);
 
     DaemonOptions options_;
     EventLoop loop_;  // first: blocks SIGINT/SIGTERM before any thread starts
     Ext4Probes probes_;
+    BpfTraceSync trace_sync_;
+    RecordInterpreter interpreter_;
+    std::vector<EventSink *> sinks_;
     std::unique_ptr<RecordStream> records_;
 };
 

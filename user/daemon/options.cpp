@@ -89,6 +89,10 @@ ParsedCommandLine parse_command_line(const std::vector<std::string> &arguments) 
             options.verbose = true;
             continue;
         }
+        if (argument == "--print-records") {
+            options.print_records = true;
+            continue;
+        }
         std::string name = argument, value;
         bool inline_value = false;
         if (size_t equals = argument.find('=');
@@ -120,6 +124,8 @@ std::string usage_text() {
            "  --metrics-address H:P    serve Prometheus /metrics on H:P (default 127.0.0.1:9435)\n"
            "  --genl-group N           netlink multicast group 1-31 (default: a free one)\n"
            "  --genl-family-id N       netlink message type (default: one no kernel family uses)\n"
+           "  --print-records          also print every ext4 space/error hook on every ext4\n"
+           "                           filesystem, traced or not (debugging; verbose)\n"
            "  -v, --verbose            print libbpf's debug messages on stderr\n"
            "  -h, --help               show this help and exit\n"
            "  -V, --version            show the version and exit\n";

@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "common/device.h"
+#include "events/event.h"
+#include "events/event_names.h"
 
 namespace fsev {
 
@@ -23,6 +25,8 @@ std::string_view source_name(uint32_t source) {
             return "ext4_error";
         case FSEV_SRC_SHUTDOWN:
             return "ext4_shutdown";
+        case FSEV_SRC_SYSCALL_ENOSPC:
+            return "syscall_enospc";
         default:
             return "unknown";
     }
@@ -44,6 +48,20 @@ std::string format_record(const fsev_record &record) {
     }
     line << " available_blocks=" << record.available_blocks << " block_size=" << record.block_size
          << " pid=" << record.pid << " comm=" << bounded_string(record.comm, sizeof record.comm);
+    return line.str();
+}
+
+std::string format_event(const Event &event, uint64_t suppressed) {
+    std::ostringstream line;
+    line << "event " << (event.mount_point.empty() ? "-" : event.mount_point) << ' '
+         << event_id_name(event.id) << " type=" << event_type_name(event.type);
+    if (event.direction != FS_EVENT_DIR_NONE)
+        line << " direction=" << direction_name(event.direction);
+    line << " trace_id=" << event.trace_id;
+    if (event.has_device) line << " dev=" << event.dev_major << ':' << event.dev_minor;
+    line << " available_blocks=" << event.available_blocks << " block_size=" << event.block_size
+         << " pid=" << event.caused_pid;
+    if (suppressed) line << " suppressed_before=" << suppressed;
     return line.str();
 }
 

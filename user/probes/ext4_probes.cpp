@@ -5,6 +5,7 @@
 
 #include <bpf/bpf.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "common/device.h"
@@ -27,6 +28,9 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options) {
     skeleton_->rodata->daemon_tgid = options.daemon_tgid;
     skeleton_->rodata->pidns_dev = options.pidns_dev;
     skeleton_->rodata->pidns_ino = options.pidns_ino;
+    skeleton_->rodata->emit_raw_records = options.emit_raw_records;
+    skeleton_->rodata->approximation_margin_clusters =
+        percpu_approximation_margin_clusters(static_cast<uint32_t>(cpus));
 
     if (int err = fsev_bpf__load(skeleton_.get()); err)
         throw system_error(err, "load BPF object fsev_bpf (see libbpf messages above)");
@@ -71,6 +75,19 @@ std::vector<uint32_t> Ext4Probes::program_ids() const {
 
 int Ext4Probes::records_map_fd() const {
     return bpf_map__fd(skeleton_->maps.records);
+}
+
+int Ext4Probes::traced_superblocks_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.traced_superblocks);
+}
+
+uint64_t Ext4Probes::dropped_records() const {
+    return __atomic_load_n(&skeleton_->bss->dropped_records, __ATOMIC_RELAXED);
+}
+
+uint64_t percpu_approximation_margin_clusters(uint32_t possible_cpus) {
+    uint64_t batch = std::max<uint64_t>(32, 2ull * possible_cpus);
+    return 2 * batch * possible_cpus;
 }
 
 ProbeOptions probe_options_for_self() {

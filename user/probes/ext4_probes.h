@@ -17,7 +17,14 @@ struct ProbeOptions {
     uint32_t daemon_tgid = 0;  // records caused by this process are dropped
     uint64_t pidns_dev = 0;    // pid namespace the reported pids belong to
     uint64_t pidns_ino = 0;
+    bool emit_raw_records = false;  // every hook on every ext4 fs, not just events
 };
+
+// How far ext4's cheap per-cpu counter reads can be from the exact sum, in
+// clusters, for free and dirty clusters together: each per-cpu counter
+// holds back less than `batch` per CPU, batch = max(32, 2 x CPUs)
+// (lib/percpu_counter.c, compute_batch_value()).
+uint64_t percpu_approximation_margin_clusters(uint32_t possible_cpus);
 
 // Owns the loaded BPF object and its attached programs. Loading and
 // attaching throw std::system_error carrying libbpf's errno.
@@ -35,6 +42,9 @@ class Ext4Probes {
     std::vector<uint32_t> program_ids() const;  // kernel ids, as `bpftool prog show` lists them
 
     int records_map_fd() const;
+    int traced_superblocks_map_fd() const;
+    // Records lost because the ring buffer was full (counted in BPF).
+    uint64_t dropped_records() const;
     ::fsev_bpf *skeleton() const { return skeleton_.get(); }
 
   private:

@@ -1,0 +1,98 @@
+#include "events/record_interpreter.h"
+
+#include <thread>
+
+#include "common/device.h"
+#include "events/ext4_sysfs.h"
+#include "events/record_format.h"
+
+namespace fsev {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// ext4 stores the error just after the tracepoint fires; this bounds how
+// long the daemon waits for it (and for the read-only switch that follows
+// with errors=remount-ro).
+constexpr auto kErrorRecordWait = 200ms;
+constexpr auto kReadOnlyWait = 500ms;
+constexpr auto kPollStep = 1ms;
+
+}  // namespace
+
+RecordInterpreter::RecordInterpreter(EntryLookup lookup, ErrorRateLimiter limiter)
+    : lookup_(std::move(lookup)), limiter_(limiter) {}
+
+uint32_t RecordInterpreter::classify_error(const fsev_record &record) {
+    std::string fs_id = bounded_string(record.fs_id, sizeof record.fs_id);
+    uint64_t &seen = errors_seen_[record.dev];
+    auto deadline = std::chrono::steady_clock::now() + kErrorRecordWait;
+    std::optional<Ext4ErrorRecord> ext4_record;
+    while (true) {
+        ext4_record = read_ext4_error_record(fs_id);
+        if (!ext4_record) return FS_ERR_UNKNOWN;  // no sysfs record: cannot tell
+        if (ext4_record->errors_count > seen || std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(kPollStep);
+    }
+    seen = ext4_record->errors_count;
+    return ext4_error_means_corruption(ext4_record->last_error_code) ? FS_ERR_CORRUPTED
+                                                                     : FS_ERR_UNKNOWN;
+}
+
+bool RecordInterpreter::became_read_only(const fsev_record &record) {
+    if (record.error_mode != FSEV_ERRORS_REMOUNT_RO || read_only_by_error_.count(record.dev))
+        return false;
+    auto deadline = std::chrono::steady_clock::now() + kReadOnlyWait;
+    do {
+        if (superblock_read_only(kernel_dev_major(record.dev), kernel_dev_minor(record.dev))
+                .value_or(false)) {
+            read_only_by_error_.insert(record.dev);
+            return true;
+        }
+        std::this_thread::sleep_for(kPollStep);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return false;
+}
+
+bool RecordInterpreter::allowed(const Event &event, uint64_t &suppressed_before) {
+    if (event.type != FS_EVENT_ERR) return true;
+    if (!limiter_.allow(event.trace_id, ErrorRateLimiter::Clock::now())) return false;
+    suppressed_before = limiter_.take_suppressed(event.trace_id);
+    return true;
+}
+
+std::vector<RecordInterpreter::Interpreted> RecordInterpreter::interpret(
+    const fsev_record &record) {
+    std::vector<Interpreted> out;
+    if (record.event_type == FS_EVENT_NONE || record.trace_id == 0) return out;
+    std::optional<TraceEntry> entry = lookup_(record.trace_id);
+    if (!entry) return out;  // removed while the record was in flight
+
+    Event event;
+    event.type = record.event_type;
+    event.id = record.event_id;
+    event.trace_id = record.trace_id;
+    event.has_device = true;
+    event.dev_major = kernel_dev_major(record.dev);
+    event.dev_minor = kernel_dev_minor(record.dev);
+    event.caused_pid = record.pid;
+    event.available_blocks = record.available_blocks;
+    event.direction = record.direction;
+    event.block_size = record.block_size;
+    event.mount_point = entry->mount_point;
+
+    if (record.source == FSEV_SRC_ERROR) event.id = classify_error(record);
+    uint64_t suppressed = 0;
+    if (allowed(event, suppressed)) out.push_back({event, suppressed});
+
+    if (record.source == FSEV_SRC_ERROR && became_read_only(record)) {
+        // Reported even over the rate limit: it happens once per switch.
+        Event read_only = event;
+        read_only.id = FS_ERR_RO_REMOUNT;
+        out.push_back({read_only, 0});
+    }
+    return out;
+}
+
+}  // namespace fsev

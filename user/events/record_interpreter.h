@@ -1,0 +1,51 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "events/error_rate_limiter.h"
+#include "events/event.h"
+#include "fsev/bpf_shared.h"
+#include "trace/trace_entry.h"
+
+namespace fsev {
+
+// Turns ring-buffer records into the events the outside world sees.
+// Thresholds and ENOSPC arrive decided by BPF; errors are classified here,
+// from ext4's own error record in sysfs, and followed by FS_ERR_RO_REMOUNT
+// when the error switched the filesystem to read-only.
+class RecordInterpreter {
+  public:
+    using EntryLookup = std::function<std::optional<TraceEntry>(uint32_t trace_id)>;
+    struct Interpreted {
+        Event event;
+        uint64_t suppressed_before = 0;  // ERR events held back before this one
+    };
+
+    explicit RecordInterpreter(EntryLookup lookup, ErrorRateLimiter limiter = ErrorRateLimiter());
+
+    // The events a record stands for: none for raw records, for entries that
+    // are gone, or for ERR events over the rate limit (those are counted).
+    std::vector<Interpreted> interpret(const fsev_record &record);
+
+    uint64_t suppressed_errors() const { return limiter_.suppressed_total(); }
+    // The filesystem is writable again (remounted rw): a later error that
+    // turns it read-only is reported again.
+    void writable_again(uint32_t kernel_dev) { read_only_by_error_.erase(kernel_dev); }
+
+  private:
+    uint32_t classify_error(const fsev_record &record);
+    bool became_read_only(const fsev_record &record);
+    bool allowed(const Event &event, uint64_t &suppressed_before);
+
+    EntryLookup lookup_;
+    ErrorRateLimiter limiter_;
+    std::map<uint32_t, uint64_t> errors_seen_;  // kernel dev -> ext4 errors_count
+    std::set<uint32_t> read_only_by_error_;     // kernel devs already reported RO
+};
+
+}  // namespace fsev

@@ -1,0 +1,112 @@
+#include "trace/bpf_trace_sync.h"
+
+#include <bpf/bpf.h>
+#include <sys/statfs.h>
+
+#include "common/device.h"
+#include "common/system_error.h"
+#include "fsev/bpf_shared.h"
+#include "fsev/threshold.h"
+
+namespace fsev {
+
+static_assert(TRACE_INFO == FSEV_TRACE_INFO && TRACE_WARN == FSEV_TRACE_WARN &&
+                  TRACE_ERR == FSEV_TRACE_ERR && TRACE_THRESH == FSEV_TRACE_THRESH,
+              "trace type bits are shared with the BPF side");
+
+namespace {
+
+fsev_trace_config config_of(const TraceEntry &entry) {
+    fsev_trace_config config{};
+    config.trace_id = entry.id;
+    config.types = entry.types;
+    if (entry.types & TRACE_THRESH) {
+        if (entry.has_lower) config.levels |= FSEV_HAS_LOWER;
+        if (entry.has_upper) config.levels |= FSEV_HAS_UPPER;
+    }
+    config.lower_level = entry.lower_level;
+    config.upper_level = entry.upper_level;
+    return config;
+}
+
+}  // namespace
+
+BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing)
+    : map_fd_(map_fd), on_armed_crossing_(std::move(on_armed_crossing)) {}
+
+void BpfTraceSync::entry_created(const TraceEntry &entry) {
+    write(entry, true);
+}
+
+void BpfTraceSync::entry_changed(const TraceEntry &entry, bool thresholds_reset) {
+    write(entry, thresholds_reset);
+}
+
+void BpfTraceSync::entry_removed(const TraceEntry &entry, bool) {
+    std::lock_guard lock(mutex_);
+    uint32_t key = kernel_dev_from_user(entry.device);
+    bpf_map_delete_elem(map_fd_, &key);  // ENOENT is fine: nothing to undo
+    entries_.erase(entry.id);
+}
+
+void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
+    std::unique_lock lock(mutex_);
+    uint32_t key = kernel_dev_from_user(entry.device);
+    fsev_trace_config config = config_of(entry);
+    fsev_trace_config current{};
+    bool exists = bpf_map_lookup_elem(map_fd_, &key, &current) == 0;
+
+    fsev_threshold_step armed{};
+    uint64_t available = 0;
+    uint32_t block_size = 0;
+    if (config.levels && (rearm || !exists || current.levels != config.levels)) {
+        struct statfs status {};
+        if (::statfs(entry.mount_point.c_str(), &status) != 0)
+            throw last_system_error("statfs " + entry.mount_point);
+        available = status.f_bavail;
+        block_size = static_cast<uint32_t>(status.f_bsize);
+        armed = fsev_threshold_advance(0, config.levels, config.lower_level, config.upper_level,
+                                       available);
+        config.reached = armed.reached;
+    } else if (exists && config.levels) {
+        config.reached = current.reached;  // same levels: keep the state
+    }
+    if (int err = bpf_map_update_elem(map_fd_, &key, &config, BPF_ANY); err)
+        throw system_error(err, "update BPF map traced_superblocks");
+    entries_[entry.id] = entry;
+    lock.unlock();  // the callback may look entries up
+
+    for (uint32_t i = 0; i < armed.count; ++i) {
+        Event event;
+        event.type = FS_EVENT_THRESH;
+        event.id = armed.crossings[i].event_id;
+        event.direction = armed.crossings[i].direction;
+        event.trace_id = entry.id;
+        event.has_device = true;
+        event.dev_major = kernel_dev_major(key);
+        event.dev_minor = kernel_dev_minor(key);
+        event.available_blocks = available;
+        event.block_size = block_size;
+        event.mount_point = entry.mount_point;
+        on_armed_crossing_(event);
+    }
+}
+
+std::optional<TraceEntry> BpfTraceSync::find(uint32_t trace_id) const {
+    std::lock_guard lock(mutex_);
+    auto found = entries_.find(trace_id);
+    if (found == entries_.end()) return std::nullopt;
+    return found->second;
+}
+
+std::optional<uint32_t> BpfTraceSync::reached_levels(uint32_t trace_id) const {
+    std::lock_guard lock(mutex_);
+    auto found = entries_.find(trace_id);
+    if (found == entries_.end()) return std::nullopt;
+    uint32_t key = kernel_dev_from_user(found->second.device);
+    fsev_trace_config config{};
+    if (bpf_map_lookup_elem(map_fd_, &key, &config) != 0) return std::nullopt;
+    return config.reached;
+}
+
+}  // namespace fsev
