@@ -142,21 +142,5 @@ TEST_F(ProbesTest, QuietAvailableCountMatchesStatfsAfterManyWritesAndDeletes) {
     EXPECT_EQ(error->available_blocks, statfs_available);
 }
 
-TEST_F(ProbesTest, UnmountedFilesystemsProduceNoMoreRecords) {
-    uint32_t dev;
-    {
-        LoopExt4 fs;
-        dev = fs.kernel_device();
-        fs.write_file("data", 1 << 20, true);
-        ASSERT_TRUE(wait_for(dev, FSEV_SRC_ALLOCATE_BLOCKS));
-    }
-    drain_for(300ms);
-    size_t seen = records_.size();
-    drain_for(500ms);
-    EXPECT_EQ(std::count_if(records_.begin() + static_cast<long>(seen), records_.end(),
-                            [dev](const fsev_record &record) { return record.dev == dev; }),
-              0);
-}
-
 }  // namespace
 }  // namespace fsev
