@@ -7,7 +7,9 @@
 namespace fsev {
 
 Daemon::Daemon(const DaemonOptions &options)
-    : options_(options), probes_(probe_options_for_self()) {
+    : options_(options),
+      publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
+      probes_(probe_options_for_self()) {
     probes_.attach();
     records_ = std::make_unique<RecordStream>(
         probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
@@ -24,6 +26,10 @@ void Daemon::on_record(const fsev_record &record) {
 }
 
 int Daemon::run() {
+    // Its own line, so consumers and tests can pick the channel up.
+    std::cout << "fsev-bpf: netlink: family " FS_EVENT_FAMILY_NAME " family_id="
+              << publisher_.channel().family_id << " group_id=" << publisher_.channel().group
+              << std::endl;
     std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
               << " BPF programs attached (prog ids";
     for (uint32_t id : probes_.program_ids()) std::cout << ' ' << id;

@@ -5,6 +5,7 @@
 #include "common/event_loop.h"
 #include "daemon/options.h"
 #include "fsev/bpf_shared.h"
+#include "netlink/publisher.h"
 #include "probes/ext4_probes.h"
 
 namespace fsev {
@@ -19,11 +20,17 @@ class Daemon {
     // Runs until a termination signal; returns the process exit code.
     int run();
 
+    // FS_EVENT netlink messages: an EventSink, and the source of the
+    // discovery file text (discovery_text(publisher().channel())).
+    FsEventPublisher &publisher() { return publisher_; }
+
   private:
     void on_record(const fsev_record &record);
 
     DaemonOptions options_;
     EventLoop loop_;  // first: blocks SIGINT/SIGTERM before any thread starts
+    // Before the probes: a refused --genl-group/--genl-family-id fails fast.
+    FsEventPublisher publisher_;
     Ext4Probes probes_;
     std::unique_ptr<RecordStream> records_;
 };
