@@ -78,8 +78,9 @@ int listen(const fsev::ListenOptions &options) {
     }
 
     // Tests and scripts wait for this line before making events.
-    std::cerr << "fsev-listen: listening to " FS_EVENT_FAMILY_NAME " family_id="
-              << channel.family_id << " group_id=" << channel.group << std::endl;
+    std::cerr << "fsev-listen: listening to " FS_EVENT_FAMILY_NAME " family_id=" +
+                     std::to_string(channel.family_id) +
+                     " group_id=" + std::to_string(channel.group) + "\n";
     loop.run();
     return exit_code;
 }
