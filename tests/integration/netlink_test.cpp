@@ -2,6 +2,9 @@
 // real fsev-listen as an unprivileged user, the real fsev-bpf's channel choice.
 #include <gtest/gtest.h>
 #include <grp.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -257,6 +260,68 @@ TEST_F(NetlinkTest, ListenerWithoutADiscoveryFileSaysWhy) {
         result.output.find("cannot read " + run_dir.path() + "/netlink: No such file or directory"),
         std::string::npos)
         << result.output;
+}
+
+// What a program written against the RFC's header sees: a plain socket,
+// libmnl, the RFC's attribute types and nothing of ours but the public header.
+struct RfcAttributes {
+    const nlattr *table[FS_EVENT_ATR_MAX + 1] = {};
+};
+
+int keep_rfc_attribute(const nlattr *attribute, void *data) {
+    static const mnl_attr_data_type rfc_types[] = {
+        MNL_TYPE_UNSPEC, MNL_TYPE_U32, MNL_TYPE_NUL_STRING, MNL_TYPE_U32,
+        MNL_TYPE_U32,    MNL_TYPE_U32, MNL_TYPE_U32,        MNL_TYPE_U64,
+    };
+    uint16_t type = mnl_attr_get_type(attribute);
+    if (type > 7) return MNL_CB_OK;  // not the RFC's: skipped
+    if (mnl_attr_validate(attribute, rfc_types[type]) < 0) return MNL_CB_ERROR;
+    static_cast<RfcAttributes *>(data)->table[type] = attribute;
+    return MNL_CB_OK;
+}
+
+TEST_F(NetlinkTest, AnRfcStyleConsumerReadsOurMessagesUnchanged) {
+    NetlinkChannel channel = private_channel();
+    int group = static_cast<int>(channel.group);
+    UniqueFd socket(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC));
+    ASSERT_TRUE(socket.valid());
+    sockaddr_nl address{};
+    address.nl_family = AF_NETLINK;
+    ASSERT_EQ(::bind(socket.get(), reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+    ASSERT_EQ(::setsockopt(socket.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group),
+              0);
+    FsEventPublisher publisher(channel);
+    publisher.deliver(event_of(FS_EVENT_THRESH, FS_THRESH_UR_REACHED));
+
+    char buffer[8192];
+    const nlmsghdr *header = nullptr;
+    ssize_t got = 0;
+    while (!header) {  // skip anything else sent to the group meanwhile
+        pollfd readable{socket.get(), POLLIN, 0};
+        ASSERT_EQ(::poll(&readable, 1, 10000), 1) << "no message within 10 s";
+        got = ::recv(socket.get(), buffer, sizeof buffer, 0);
+        ASSERT_GT(got, 0);
+        auto *candidate = reinterpret_cast<const nlmsghdr *>(buffer);
+        if (mnl_nlmsg_ok(candidate, static_cast<int>(got)) &&
+            candidate->nlmsg_type == channel.family_id)
+            header = candidate;
+    }
+    const auto *genl = static_cast<const genlmsghdr *>(mnl_nlmsg_get_payload(header));
+    EXPECT_EQ(genl->cmd, FS_EVENT_THRESH);
+    EXPECT_EQ(genl->version, 1);
+    RfcAttributes attributes;
+    ASSERT_EQ(mnl_attr_parse(header, GENL_HDRLEN, keep_rfc_attribute, &attributes), MNL_CB_OK);
+    const nlattr *const *table = attributes.table;
+    ASSERT_TRUE(table[FS_EVENT_ATR_FS_ID] && table[FS_EVENT_ATR_DEV_MAJOR] &&
+                table[FS_EVENT_ATR_DEV_MINOR] && table[FS_EVENT_ATR_ID] &&
+                table[FS_EVENT_ATR_CAUSED_ID] && table[FS_EVENT_ATR_DATA]);
+    EXPECT_FALSE(table[FS_EVENT_ATR_MOUNT]);
+    EXPECT_EQ(mnl_attr_get_u32(table[FS_EVENT_ATR_FS_ID]), 7u);
+    EXPECT_EQ(mnl_attr_get_u32(table[FS_EVENT_ATR_DEV_MAJOR]), 7u);
+    EXPECT_EQ(mnl_attr_get_u32(table[FS_EVENT_ATR_DEV_MINOR]), 42u);
+    EXPECT_EQ(mnl_attr_get_u32(table[FS_EVENT_ATR_ID]), FS_THRESH_UR_REACHED);
+    EXPECT_EQ(mnl_attr_get_u32(table[FS_EVENT_ATR_CAUSED_ID]), 4242u);
+    EXPECT_EQ(mnl_attr_get_u64(table[FS_EVENT_ATR_DATA]), 9000u);
 }
 
 TEST_F(NetlinkTest, DaemonPrintsItsChannelBeforeReady) {
