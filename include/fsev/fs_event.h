@@ -52,10 +52,22 @@ enum fs_event_attr {
     FS_EVENT_ATR_CAUSED_ID = 6, /* u32: pid that caused it, 0 when none */
     FS_EVENT_ATR_DATA = 7,      /* u64: available blocks (THRESH) */
     FS_EVENT_ATR_DIRECTION = 8, /* u32: enum fs_event_direction (THRESH) */
-    FS_EVENT_ATR_BLOCK_SIZE = 9, /* u32: bytes per block, to scale ATR_DATA */
+    FS_EVENT_ATR_BLOCK_SIZE = 9, /* u32: bytes per block, to scale ATR_DATA (THRESH) */
     __FS_EVENT_ATR_MAX,
 };
 #define FS_EVENT_ATR_MAX (__FS_EVENT_ATR_MAX - 1)
+
+/*
+ * Which attributes each message carries:
+ *   NEW_TRACE           FS_ID, MOUNT
+ *   INFO, WARN, ERR     FS_ID, DEV_MAJOR + DEV_MINOR (when the filesystem has
+ *                       a device), ID, CAUSED_ID (0 when no task caused it)
+ *   THRESH              as above, plus DATA, DIRECTION and BLOCK_SIZE
+ * BLOCK_SIZE travels only with DATA, the one value it scales; it is left out
+ * when the block size is not known. Attributes appear in the order above.
+ * nlmsg_seq grows by one per message the daemon sends (all types together),
+ * so a gap means messages were lost. nlmsg_flags is 0.
+ */
 
 /* FS_EVENT_ATR_DIRECTION: whether space was being taken or given back. */
 enum fs_event_direction {

@@ -18,10 +18,12 @@ ProbeOptions probe_options(const DaemonOptions &options) {
 
 Daemon::Daemon(const DaemonOptions &options)
     : options_(options),
+      publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
       probes_(probe_options(options)),
       trace_sync_(probes_.traced_superblocks_map_fd(),
                   [this](const Event &event) { publish(event); }),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); }) {
+    sinks_.push_back(&publisher_);
     probes_.attach();
     records_ = std::make_unique<RecordStream>(
         probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
@@ -45,6 +47,10 @@ void Daemon::publish(const Event &event, uint64_t suppressed_before) {
 }
 
 int Daemon::run() {
+    // Its own line, so consumers and tests can pick the channel up.
+    std::cout << "fsev-bpf: netlink: family " FS_EVENT_FAMILY_NAME " family_id="
+              << publisher_.channel().family_id << " group_id=" << publisher_.channel().group
+              << std::endl;
     std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
               << " BPF programs attached (prog ids";
     for (uint32_t id : probes_.program_ids()) std::cout << ' ' << id;

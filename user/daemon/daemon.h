@@ -8,6 +8,7 @@
 #include "events/event.h"
 #include "events/record_interpreter.h"
 #include "fsev/bpf_shared.h"
+#include "netlink/publisher.h"
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
 
@@ -23,6 +24,10 @@ class Daemon {
     // Runs until a termination signal; returns the process exit code.
     int run();
 
+    // FS_EVENT netlink messages: an EventSink, and the source of the
+    // discovery file text (discovery_text(publisher().channel())).
+    FsEventPublisher &publisher() { return publisher_; }
+
   private:
     void on_record(const fsev_record &record);
     // Sends one event to stdout and every sink.
@@ -30,6 +35,8 @@ class Daemon {
 
     DaemonOptions options_;
     EventLoop loop_;  // first: blocks SIGINT/SIGTERM before any thread starts
+    // Before the probes: a refused --genl-group/--genl-family-id fails fast.
+    FsEventPublisher publisher_;
     Ext4Probes probes_;
     BpfTraceSync trace_sync_;
     RecordInterpreter interpreter_;

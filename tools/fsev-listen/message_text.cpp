@@ -1,0 +1,82 @@
+#include "message_text.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "netlink/event_names.h"
+
+namespace fsev {
+
+namespace {
+
+std::string escaped_path(const std::string &path) {
+    std::string out;
+    for (char c : path) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+            char octal[5];
+            std::snprintf(octal, sizeof octal, "\\%03o", static_cast<unsigned char>(c));
+            out += octal;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string human_line(const FsEventMessage &m) {
+    std::string line = event_type_name(m.type);
+    if (m.event_id) line += " " + event_id_name(*m.event_id);
+    line += " seq=" + std::to_string(m.sequence);
+    if (m.version != FS_EVENT_VERSION) line += " version=" + std::to_string(m.version);
+    if (m.fs_id) line += " fs_id=" + std::to_string(*m.fs_id);
+    if (m.mount) line += " mount=" + escaped_path(*m.mount);
+    if (m.dev_major || m.dev_minor)
+        line += " dev=" + (m.dev_major ? std::to_string(*m.dev_major) : "?") + ":" +
+                (m.dev_minor ? std::to_string(*m.dev_minor) : "?");
+    if (m.caused_pid) line += " caused_pid=" + std::to_string(*m.caused_pid);
+    if (m.data) line += " available_blocks=" + std::to_string(*m.data);
+    if (m.direction) line += " direction=" + direction_name(*m.direction);
+    if (m.block_size) line += " block_size=" + std::to_string(*m.block_size);
+    return line;
+}
+
+std::string json_line(const FsEventMessage &m) {
+    nlohmann::ordered_json object;
+    object["seq"] = m.sequence;
+    object["type"] = event_type_name(m.type);
+    object["cmd"] = m.type;
+    object["version"] = m.version;
+    if (m.fs_id) object["fs_id"] = *m.fs_id;
+    if (m.mount) object["mount"] = *m.mount;
+    if (m.dev_major) object["dev_major"] = *m.dev_major;
+    if (m.dev_minor) object["dev_minor"] = *m.dev_minor;
+    if (m.event_id) {
+        object["event"] = event_id_name(*m.event_id);
+        object["id"] = *m.event_id;
+    }
+    if (m.caused_pid) object["caused_pid"] = *m.caused_pid;
+    if (m.data) object["available_blocks"] = *m.data;
+    if (m.direction) object["direction"] = direction_name(*m.direction);
+    if (m.block_size) object["block_size"] = *m.block_size;
+    // A mount point that is not UTF-8 gets U+FFFD rather than breaking the line.
+    return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::optional<std::string> SequenceTracker::observe(uint32_t sequence) {
+    std::optional<uint32_t> last = std::exchange(last_, sequence);
+    if (!last) return std::nullopt;
+    uint32_t expected = *last + 1;  // wraps at 2^32 like the publisher's counter
+    if (sequence == expected) return std::nullopt;
+    uint32_t ahead = sequence - expected;
+    if (ahead < (1u << 31)) {
+        missed_ += ahead;
+        return "sequence gap: " + std::to_string(ahead) + " message(s) missed (expected " +
+               std::to_string(expected) + ", got " + std::to_string(sequence) + ")";
+    }
+    return "sequence went back from " + std::to_string(*last) + " to " + std::to_string(sequence) +
+           ": the publisher restarted";
+}
+
+}  // namespace fsev

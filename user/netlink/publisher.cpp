@@ -1,0 +1,41 @@
+#include "netlink/publisher.h"
+
+#include <sys/socket.h>
+
+#include "common/system_error.h"
+
+namespace fsev {
+
+FsEventPublisher::FsEventPublisher(const NetlinkChannel &channel)
+    : channel_(channel),
+      socket_(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC)) {
+    if (!socket_.valid()) throw last_system_error("open NETLINK_GENERIC socket");
+    if (channel.group < 1 || channel.group > kMaxSendableGroup)
+        throw ChannelError("netlink group " + std::to_string(channel.group) + " is not 1-31");
+}
+
+NetlinkChannel FsEventPublisher::choose(uint32_t requested_group, uint32_t requested_family_id) {
+    return choose_channel(dump_kernel_families(), requested_group, requested_family_id);
+}
+
+void FsEventPublisher::publish(FsEventMessage message) {
+    sockaddr_nl destination{};
+    destination.nl_family = AF_NETLINK;
+    destination.nl_pid = 0;
+    destination.nl_groups = 1u << (channel_.group - 1);
+    std::lock_guard lock(sending_);
+    message.sequence = next_sequence_++;
+    std::vector<uint8_t> bytes = encode_message(message, channel_.family_id);
+    // Messages carry no NLM_F_REQUEST, so the kernel's genetlink side (which
+    // also sees every message sent on the socket) ignores them and sends no reply.
+    ssize_t sent = ::sendto(socket_.get(), bytes.data(), bytes.size(), MSG_DONTWAIT,
+                            reinterpret_cast<const sockaddr *>(&destination), sizeof destination);
+    if (sent < 0) {
+        ++send_errors_;
+        last_send_error_ = errno;
+        return;
+    }
+    ++messages_sent_;
+}
+
+}  // namespace fsev

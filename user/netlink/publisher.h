@@ -1,0 +1,46 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "common/unique_fd.h"
+#include "events/event.h"
+#include "netlink/channel.h"
+#include "netlink/fs_event_message.h"
+
+namespace fsev {
+
+// Multicasts FS_EVENT messages on NETLINK_GENERIC to one group. Sending to a
+// group needs CAP_NET_ADMIN; without it every send fails with EPERM and is
+// counted, never thrown. Safe to call from several threads: messages go out
+// in sequence-number order.
+class FsEventPublisher : public EventSink {
+  public:
+    explicit FsEventPublisher(const NetlinkChannel &channel);
+
+    // Dumps the kernel's families and picks the channel (0 = choose; see
+    // choose_channel). Throws ChannelError for a group or id a kernel family
+    // owns, std::system_error when netlink itself fails.
+    static NetlinkChannel choose(uint32_t requested_group, uint32_t requested_family_id);
+
+    void deliver(const Event &event) override { publish(message_for_event(event)); }
+    // Gives the message the next sequence number and sends it.
+    void publish(FsEventMessage message);
+
+    const NetlinkChannel &channel() const { return channel_; }
+    uint64_t messages_sent() const { return messages_sent_; }
+    uint64_t send_errors() const { return send_errors_; }     // for metrics
+    int last_send_error() const { return last_send_error_; }  // errno, 0 when none
+
+  private:
+    NetlinkChannel channel_;
+    UniqueFd socket_;
+    std::mutex sending_;
+    uint32_t next_sequence_ = 1;
+    std::atomic<uint64_t> messages_sent_{0};
+    std::atomic<uint64_t> send_errors_{0};
+    std::atomic<int> last_send_error_{0};
+};
+
+}  // namespace fsev
