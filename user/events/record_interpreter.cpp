@@ -1,5 +1,8 @@
 #include "events/record_interpreter.h"
 
+#include <time.h>
+
+#include <algorithm>
 #include <thread>
 
 #include "common/device.h"
@@ -12,9 +15,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// ext4 stores the error just after the tracepoint fires; this bounds how
-// long the daemon waits for it (and for the read-only switch that follows
-// with errors=remount-ro).
+// ext4 stores the error just after the tracepoint fires (after printing it,
+// which can take a while on a slow console); these bound how long after the
+// error the daemon waits for that record and for the read-only switch that
+// follows with errors=remount-ro.
 constexpr auto kErrorRecordWait = 200ms;
 constexpr auto kReadOnlyWait = 500ms;
 constexpr auto kPollStep = 1ms;
@@ -24,10 +28,26 @@ constexpr auto kPollStep = 1ms;
 RecordInterpreter::RecordInterpreter(EntryLookup lookup, ErrorRateLimiter limiter)
     : lookup_(std::move(lookup)), limiter_(limiter) {}
 
+namespace {
+
+// The record's kernel timestamp (CLOCK_MONOTONIC) plus `delay`, as a
+// steady_clock deadline: waits are bounded from when the error happened, so
+// a backlog of old records is handled without waiting at all.
+std::chrono::steady_clock::time_point after_record(const fsev_record &record,
+                                                   std::chrono::milliseconds delay) {
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t now_ns = int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
+    auto age = std::chrono::nanoseconds(now_ns - int64_t(record.timestamp_ns));
+    return std::chrono::steady_clock::now() - age + delay;
+}
+
+}  // namespace
+
 uint32_t RecordInterpreter::classify_error(const fsev_record &record) {
     std::string fs_id = bounded_string(record.fs_id, sizeof record.fs_id);
     uint64_t &seen = errors_seen_[record.dev];
-    auto deadline = std::chrono::steady_clock::now() + kErrorRecordWait;
+    auto deadline = after_record(record, kErrorRecordWait);
     std::optional<Ext4ErrorRecord> ext4_record;
     while (true) {
         ext4_record = read_ext4_error_record(fs_id);
@@ -35,7 +55,7 @@ uint32_t RecordInterpreter::classify_error(const fsev_record &record) {
         if (ext4_record->errors_count > seen || std::chrono::steady_clock::now() >= deadline) break;
         std::this_thread::sleep_for(kPollStep);
     }
-    seen = ext4_record->errors_count;
+    seen = std::max(seen, ext4_record->errors_count);
     return ext4_error_means_corruption(ext4_record->last_error_code) ? FS_ERR_CORRUPTED
                                                                      : FS_ERR_UNKNOWN;
 }
@@ -43,16 +63,16 @@ uint32_t RecordInterpreter::classify_error(const fsev_record &record) {
 bool RecordInterpreter::became_read_only(const fsev_record &record) {
     if (record.error_mode != FSEV_ERRORS_REMOUNT_RO || read_only_by_error_.count(record.dev))
         return false;
-    auto deadline = std::chrono::steady_clock::now() + kReadOnlyWait;
-    do {
+    auto deadline = after_record(record, kReadOnlyWait);
+    while (true) {
         if (superblock_read_only(kernel_dev_major(record.dev), kernel_dev_minor(record.dev))
                 .value_or(false)) {
             read_only_by_error_.insert(record.dev);
             return true;
         }
+        if (std::chrono::steady_clock::now() >= deadline) return false;
         std::this_thread::sleep_for(kPollStep);
-    } while (std::chrono::steady_clock::now() < deadline);
-    return false;
+    }
 }
 
 bool RecordInterpreter::allowed(const Event &event, uint64_t &suppressed_before) {

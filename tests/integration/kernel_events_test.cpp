@@ -1,0 +1,379 @@
+// Kernel events, exactly: the real BPF programs, the real BPF map written by
+// BpfTraceSync and the real record interpreter, on real ext4 loop mounts,
+// checked against statfs(2) as the oracle.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fcntl.h>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "events/event_names.h"
+#include "events/record_interpreter.h"
+#include "fsev/threshold.h"
+#include "probes/ext4_probes.h"
+#include "support/loop_ext4.h"
+#include "support/root_required.h"
+#include "trace/bpf_trace_sync.h"
+
+namespace fsev {
+namespace {
+
+using namespace std::chrono_literals;
+using test::LoopExt4;
+using test::LoopExt4Options;
+
+class KernelEventsTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        FSEV_REQUIRE_ROOT();
+        ProbeOptions options = probe_options_for_self();
+        options.daemon_tgid = 0;  // this test process is the writer to watch
+        try {
+            probes_ = std::make_unique<Ext4Probes>(options);
+            probes_->attach();
+        } catch (const std::system_error &error) {
+            FAIL() << "loading the real BPF object failed: " << error.what();
+        }
+        sync_ = std::make_unique<BpfTraceSync>(
+            probes_->traced_superblocks_map_fd(),
+            [this](const Event &event) { events_.push_back(event); });
+        interpreter_ = std::make_unique<RecordInterpreter>(
+            [this](uint32_t trace_id) { return sync_->find(trace_id); });
+        stream_ = std::make_unique<RecordStream>(
+            probes_->records_map_fd(), [this](const fsev_record &record) {
+                for (const auto &interpreted : interpreter_->interpret(record))
+                    events_.push_back(interpreted.event);
+            });
+    }
+
+    TraceEntry trace(const LoopExt4 &fs, uint32_t types, std::optional<uint64_t> lower = {},
+                     std::optional<uint64_t> upper = {}) {
+        TraceEntry entry;
+        entry.id = ++next_id_;
+        entry.device = fs.device();
+        entry.types = types;
+        entry.has_lower = lower.has_value();
+        entry.has_upper = upper.has_value();
+        entry.lower_level = lower.value_or(0);
+        entry.upper_level = upper.value_or(0);
+        entry.mount_point = fs.mount_point();
+        entry.fstype = "ext4";
+        entry.source = fs.loop_device();
+        sync_->entry_created(entry);
+        return entry;
+    }
+
+    void pump(std::chrono::milliseconds duration = 0ms) {
+        auto deadline = std::chrono::steady_clock::now() + duration;
+        do {
+            stream_->poll(10);
+        } while (std::chrono::steady_clock::now() < deadline);
+        stream_->drain();
+    }
+
+    // Events of one entry (in arrival order), optionally of one type only.
+    std::vector<Event> events_of(uint32_t trace_id, uint32_t type = 0) const {
+        std::vector<Event> found;
+        for (const Event &event : events_)
+            if (event.trace_id == trace_id && (type == 0 || event.type == type))
+                found.push_back(event);
+        return found;
+    }
+
+    bool wait_for(uint32_t trace_id, uint32_t id, std::chrono::milliseconds timeout = 5s) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            for (const Event &event : events_)
+                if (event.trace_id == trace_id && event.id == id) return true;
+            stream_->poll(20);
+        }
+        return false;
+    }
+
+    std::unique_ptr<Ext4Probes> probes_;
+    std::unique_ptr<BpfTraceSync> sync_;
+    std::unique_ptr<RecordInterpreter> interpreter_;
+    std::unique_ptr<RecordStream> stream_;
+    std::vector<Event> events_;
+    uint32_t next_id_ = 0;
+};
+
+// statfs before and after each step of a workload: a crossing seen during
+// step i must carry an available count between the two.
+struct Step {
+    uint64_t before;
+    uint64_t after;
+};
+
+::testing::AssertionResult seen_during_a_step(const Event &event, const std::vector<Step> &steps) {
+    for (const Step &step : steps) {
+        uint64_t low = std::min(step.before, step.after), high = std::max(step.before, step.after);
+        if (event.available_blocks >= low && event.available_blocks <= high)
+            return ::testing::AssertionSuccess();
+    }
+    return ::testing::AssertionFailure()
+           << event_id_name(event.id) << " " << direction_name(event.direction)
+           << " carries available_blocks=" << event.available_blocks
+           << ", not within any step's statfs before/after";
+}
+
+std::string describe(const std::vector<Event> &events) {
+    std::string text;
+    for (const Event &event : events)
+        text += std::string(event_id_name(event.id)) + "/" +
+                std::string(direction_name(event.direction)) + "@" +
+                std::to_string(event.available_blocks) + " ";
+    return text;
+}
+
+TEST_F(KernelEventsTest, FillAcrossBothLevelsThenFreeReportsEachCrossingOnceOverCycles) {
+    LoopExt4 fs;
+    uint64_t start = fs.available_blocks();
+    uint64_t lower = start - 1500, upper = start - 3000;
+    TraceEntry entry = trace(fs, TRACE_THRESH, lower, upper);
+    pump();
+    ASSERT_TRUE(events_of(entry.id).empty()) << "nothing is reached yet: " << describe(events_);
+
+    for (int cycle = 0; cycle < 3; ++cycle) {
+        events_.clear();
+        std::vector<Step> filling;
+        int files = 0;
+        while (fs.available_blocks() > upper - 300) {
+            uint64_t before = fs.available_blocks();
+            fs.write_file("c" + std::to_string(files++), 256 << 10, /*sync_file=*/true);
+            filling.push_back({before, fs.available_blocks()});
+        }
+        pump(100ms);
+        std::vector<Event> thresh = events_of(entry.id, FS_EVENT_THRESH);
+        ASSERT_EQ(thresh.size(), 2u) << "cycle " << cycle << ": " << describe(thresh);
+        EXPECT_EQ(thresh[0].id, FS_THRESH_LR_REACHED);
+        EXPECT_EQ(thresh[1].id, FS_THRESH_UR_REACHED);
+        for (const Event &event : thresh) {
+            EXPECT_EQ(event.direction, FS_EVENT_DIR_FILLING);
+            EXPECT_TRUE(seen_during_a_step(event, filling));
+            EXPECT_EQ(event.caused_pid, static_cast<uint32_t>(::getpid()));
+            EXPECT_EQ(event.block_size, 4096u);
+            EXPECT_EQ(event.mount_point, fs.mount_point());
+            EXPECT_EQ(event.dev_major, major(fs.device()));
+            EXPECT_EQ(event.dev_minor, minor(fs.device()));
+        }
+        EXPECT_LE(thresh[0].available_blocks, lower);
+        EXPECT_LE(thresh[1].available_blocks, upper);
+
+        events_.clear();
+        std::vector<Step> freeing;
+        for (int i = 0; i < files; ++i) {
+            uint64_t before = fs.available_blocks();
+            ASSERT_EQ(::unlink(fs.path("c" + std::to_string(i)).c_str()), 0);
+            ::syncfs(::open(fs.mount_point().c_str(), O_RDONLY | O_CLOEXEC));
+            freeing.push_back({before, fs.available_blocks()});
+        }
+        pump(100ms);
+        thresh = events_of(entry.id, FS_EVENT_THRESH);
+        ASSERT_EQ(thresh.size(), 2u) << "cycle " << cycle << ": " << describe(thresh);
+        EXPECT_EQ(thresh[0].id, FS_THRESH_UR_REACHED);
+        EXPECT_EQ(thresh[1].id, FS_THRESH_LR_REACHED);
+        for (const Event &event : thresh) {
+            EXPECT_EQ(event.direction, FS_EVENT_DIR_FREEING);
+            EXPECT_TRUE(seen_during_a_step(event, freeing));
+        }
+        EXPECT_GT(thresh[0].available_blocks, upper);
+        EXPECT_GT(thresh[1].available_blocks, lower);
+    }
+}
+
+TEST_F(KernelEventsTest, DelayedAllocationCrossesAtWriteTimeWithoutSync) {
+    LoopExt4 fs;
+    uint64_t start = fs.available_blocks();
+    TraceEntry entry = trace(fs, TRACE_THRESH, start - 1000);
+    fs.write_file("buffered", 8 << 20, /*sync_file=*/false);  // 2048 blocks, no fsync
+    pump();
+    std::vector<Event> thresh = events_of(entry.id, FS_EVENT_THRESH);
+    ASSERT_EQ(thresh.size(), 1u) << describe(thresh);
+    EXPECT_EQ(thresh[0].id, FS_THRESH_LR_REACHED);
+    // Reported in the writer's own context (the reservation), not by writeback.
+    EXPECT_EQ(thresh[0].caused_pid, static_cast<uint32_t>(::getpid()));
+    EXPECT_LE(thresh[0].available_blocks, start - 1000);
+    EXPECT_GE(thresh[0].available_blocks, start - 2048 - 64);
+}
+
+TEST_F(KernelEventsTest, RandomWritesAndDeletesMatchTheStatfsOracle) {
+    LoopExt4 fs;
+    uint64_t start = fs.available_blocks();
+    uint64_t lower = start - 700, upper = start - 1400;
+    TraceEntry entry = trace(fs, TRACE_THRESH, lower, upper);
+    std::mt19937 random(1234);
+    std::vector<std::string> present;
+    bool lower_reached = false, upper_reached = false;
+    std::vector<std::pair<uint32_t, uint32_t>> expected;  // (id, direction) as the oracle sees them
+    for (int step = 0; step < 120; ++step) {
+        bool write = present.empty() || (random() % 100 < 60 && fs.available_blocks() > 1500);
+        if (write) {
+            std::string name = "r" + std::to_string(step);
+            fs.write_file(name, (1 + random() % 16) * (64 << 10), true);
+            present.push_back(name);
+        } else {
+            size_t index = random() % present.size();
+            ::unlink(fs.path(present[index]).c_str());
+            present.erase(present.begin() + static_cast<long>(index));
+            ::sync();
+        }
+        uint64_t now = fs.available_blocks();
+        bool lower_now = now <= lower, upper_now = now <= upper;
+        if (!lower_reached && lower_now)
+            expected.push_back({FS_THRESH_LR_REACHED, FS_EVENT_DIR_FILLING});
+        if (!upper_reached && upper_now)
+            expected.push_back({FS_THRESH_UR_REACHED, FS_EVENT_DIR_FILLING});
+        if (upper_reached && !upper_now)
+            expected.push_back({FS_THRESH_UR_REACHED, FS_EVENT_DIR_FREEING});
+        if (lower_reached && !lower_now)
+            expected.push_back({FS_THRESH_LR_REACHED, FS_EVENT_DIR_FREEING});
+        lower_reached = lower_now;
+        upper_reached = upper_now;
+        pump();
+    }
+    pump(100ms);
+    std::vector<std::pair<uint32_t, uint32_t>> got;
+    for (const Event &event : events_of(entry.id, FS_EVENT_THRESH))
+        got.push_back({event.id, event.direction});
+    EXPECT_EQ(got, expected) << "events: " << describe(events_of(entry.id));
+    EXPECT_GE(expected.size(), 2u) << "the random walk should cross at least one level";
+}
+
+TEST_F(KernelEventsTest, ArmingAnAlreadyReachedLevelReportsItAtOnceAndChangingLevelsReArms) {
+    LoopExt4 fs;
+    fs.write_file("fill", 4 << 20, true);
+    uint64_t now = fs.available_blocks();
+    TraceEntry entry = trace(fs, TRACE_THRESH, now + 100, now + 50);
+    std::vector<Event> armed = events_of(entry.id, FS_EVENT_THRESH);
+    ASSERT_EQ(armed.size(), 2u) << describe(armed);
+    EXPECT_EQ(armed[0].id, FS_THRESH_LR_REACHED);
+    EXPECT_EQ(armed[1].id, FS_THRESH_UR_REACHED);
+    EXPECT_EQ(armed[0].available_blocks, now);
+    EXPECT_EQ(sync_->reached_levels(entry.id), FSEV_LOWER_REACHED | FSEV_UPPER_REACHED);
+
+    // New levels below the current count: nothing reached, state re-armed.
+    events_.clear();
+    entry.lower_level = now - 500;
+    entry.upper_level = now - 1000;
+    sync_->entry_changed(entry, /*thresholds_reset=*/true);
+    EXPECT_TRUE(events_of(entry.id).empty()) << describe(events_);
+    EXPECT_EQ(sync_->reached_levels(entry.id), 0u);
+    fs.write_file("more", 3 << 20, true);  // 768 blocks: crosses the new L1 only
+    pump(100ms);
+    std::vector<Event> thresh = events_of(entry.id, FS_EVENT_THRESH);
+    ASSERT_EQ(thresh.size(), 1u) << describe(thresh);
+    EXPECT_EQ(thresh[0].id, FS_THRESH_LR_REACHED);
+}
+
+TEST_F(KernelEventsTest, TwoTracedFilesystemsAreKeptApartAndAnUntracedOneIsSilent) {
+    LoopExt4 first, second, untraced;
+    TraceEntry a = trace(first, TRACE_ALL, first.available_blocks() - 500);
+    TraceEntry b = trace(second, TRACE_ALL, second.available_blocks() - 500);
+    first.write_file("x", 4 << 20, true);
+    pump(100ms);
+    EXPECT_EQ(events_of(a.id, FS_EVENT_THRESH).size(), 1u);
+    EXPECT_TRUE(events_of(b.id).empty());
+    second.write_file("x", 4 << 20, true);
+    untraced.write_file("x", 8 << 20, true);
+    untraced.trigger_error("untraced");
+    pump(300ms);
+    EXPECT_EQ(events_of(b.id, FS_EVENT_THRESH).size(), 1u);
+    EXPECT_EQ(events_.size(), 2u) << "only the two crossings: " << describe(events_);
+}
+
+TEST_F(KernelEventsTest, NoEventForTypesNotRequested) {
+    LoopExt4 fs;
+    TraceEntry entry = trace(fs, TRACE_INFO | TRACE_WARN);  // no thr, no err
+    fs.write_file("x", 8 << 20, true);
+    fs.trigger_error("not requested");
+    pump(300ms);
+    EXPECT_TRUE(events_of(entry.id).empty()) << describe(events_);
+}
+
+TEST_F(KernelEventsTest, ErrorWithErrorsContinueIsReportedAsCorruption) {
+    LoopExt4 fs;
+    TraceEntry entry = trace(fs, TRACE_ERR);
+    fs.trigger_error("fsev test: continue");
+    ASSERT_TRUE(wait_for(entry.id, FS_ERR_CORRUPTED)) << describe(events_);
+    std::vector<Event> errors = events_of(entry.id, FS_EVENT_ERR);
+    ASSERT_EQ(errors.size(), 1u) << describe(errors);
+    EXPECT_EQ(errors[0].caused_pid, static_cast<uint32_t>(::getpid()));
+    EXPECT_EQ(errors[0].available_blocks, fs.available_blocks());
+}
+
+TEST_F(KernelEventsTest, ErrorWithErrorsRemountRoAlsoReportsTheReadOnlySwitch) {
+    LoopExt4Options options;
+    options.mount_options = "errors=remount-ro";
+    LoopExt4 fs(options);
+    TraceEntry entry = trace(fs, TRACE_ERR);
+    fs.trigger_error("fsev test: remount-ro");
+    ASSERT_TRUE(wait_for(entry.id, FS_ERR_RO_REMOUNT)) << describe(events_);
+    std::vector<Event> errors = events_of(entry.id, FS_EVENT_ERR);
+    ASSERT_EQ(errors.size(), 2u) << describe(errors);
+    EXPECT_EQ(errors[0].id, FS_ERR_CORRUPTED);
+    EXPECT_EQ(errors[1].id, FS_ERR_RO_REMOUNT);
+    // Writes now fail: the filesystem really is read-only.
+    EXPECT_LT(::open(fs.path("after").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644), 0);
+    EXPECT_EQ(errno, EROFS);
+    // Another error does not report the switch again (ext4 >= 6.15 raises
+    // none at all once in emergency read-only; older kernels do).
+    fs.trigger_error("fsev test: again");
+    pump(300ms);
+    size_t read_only_events = 0;
+    for (const Event &event : events_of(entry.id, FS_EVENT_ERR))
+        read_only_events += event.id == FS_ERR_RO_REMOUNT;
+    EXPECT_EQ(read_only_events, 1u) << describe(events_);
+}
+
+TEST_F(KernelEventsTest, ThousandsOfErrorsAreRateLimitedAndCounted) {
+    LoopExt4 fs;
+    TraceEntry entry = trace(fs, TRACE_ERR);
+    for (int i = 0; i < 200; ++i) fs.trigger_error("storm");
+    pump(500ms);
+    size_t reported = events_of(entry.id, FS_EVENT_ERR).size();
+    EXPECT_GE(reported, 10u);
+    EXPECT_LT(reported, 200u);
+    EXPECT_EQ(reported + interpreter_->suppressed_errors(), 200u);
+}
+
+TEST_F(KernelEventsTest, FillingToEnospcWarnsForThatFilesystem) {
+    LoopExt4Options options;
+    options.size_mib = 32;
+    LoopExt4 fs(options), other;
+    TraceEntry entry = trace(fs, TRACE_WARN);
+    TraceEntry other_entry = trace(other, TRACE_WARN);
+    int fd = ::open(fs.path("fill").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    std::vector<char> chunk(1 << 20, 'z');
+    int last_errno = 0;
+    for (int i = 0; i < 64; ++i) {
+        if (::write(fd, chunk.data(), chunk.size()) < 0) {
+            last_errno = errno;
+            break;
+        }
+    }
+    ::close(fd);
+    ASSERT_EQ(last_errno, ENOSPC);
+    ASSERT_TRUE(wait_for(entry.id, FS_WARN_ENOSPC)) << describe(events_);
+    EXPECT_EQ(events_of(entry.id, FS_EVENT_WARN)[0].caused_pid, static_cast<uint32_t>(::getpid()));
+    EXPECT_TRUE(events_of(other_entry.id).empty());
+}
+
+TEST_F(KernelEventsTest, RemovedEntryStopsReporting) {
+    LoopExt4 fs;
+    TraceEntry entry = trace(fs, TRACE_ALL, fs.available_blocks() - 500);
+    sync_->entry_removed(entry, false);
+    fs.write_file("x", 4 << 20, true);
+    fs.trigger_error("after removal");
+    pump(300ms);
+    EXPECT_TRUE(events_of(entry.id).empty()) << describe(events_);
+}
+
+}  // namespace
+}  // namespace fsev
