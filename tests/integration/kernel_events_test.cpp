@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <fcntl.h>
 #include <memory>
 #include <random>
@@ -305,6 +306,26 @@ TEST_F(KernelEventsTest, ErrorWithErrorsContinueIsReportedAsCorruption) {
     ASSERT_EQ(errors.size(), 1u) << describe(errors);
     EXPECT_EQ(errors[0].caused_pid, static_cast<uint32_t>(::getpid()));
     EXPECT_EQ(errors[0].available_blocks, fs.available_blocks());
+}
+
+TEST_F(KernelEventsTest, AnIoErrorReadingMetadataIsReportedAsUnknown) {
+    LoopExt4 fs;
+    ASSERT_EQ(::mkdir(fs.path("dir").c_str(), 0755), 0);
+    fs.write_file("dir/file", 4096, true);
+    // Nothing of it may stay cached: not the inode, not the device's pages.
+    fs.mount_again();
+    std::ofstream("/proc/sys/vm/drop_caches") << "3\n";
+    TraceEntry entry = trace(fs, TRACE_ERR);
+    // ext4's fault injection (CONFIG_EXT4_DEBUG): the next inode-table read
+    // fails with EIO, as a dying disk would.
+    std::ofstream("/sys/fs/ext4/" + fs.sysfs_name() + "/simulate_fail") << "5\n";
+    struct stat status {};
+    EXPECT_NE(::stat(fs.path("dir/file").c_str(), &status), 0);
+    EXPECT_EQ(errno, EIO);
+    ASSERT_TRUE(wait_for(entry.id, FS_ERR_UNKNOWN)) << describe(events_);
+    EXPECT_TRUE(events_of(entry.id, FS_EVENT_ERR).size() >= 1u);
+    for (const Event &event : events_of(entry.id, FS_EVENT_ERR))
+        EXPECT_NE(event.id, FS_ERR_CORRUPTED);
 }
 
 TEST_F(KernelEventsTest, ErrorWithErrorsRemountRoAlsoReportsTheReadOnlySwitch) {

@@ -78,6 +78,12 @@ void LoopExt4::unmount() {
     mounted_ = false;
 }
 
+void LoopExt4::mount_again() {
+    unmount();
+    run_checked({"mount", "-t", "ext4", "-o", mount_options_, loop_device_, mount_point_});
+    mounted_ = true;
+}
+
 std::string LoopExt4::sysfs_name() const {
     return loop_device_.substr(loop_device_.rfind('/') + 1);
 }

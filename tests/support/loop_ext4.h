@@ -37,10 +37,13 @@ class LoopExt4 {
     void write_file(const std::string &name, uint64_t bytes, bool sync_file) const;
     void trigger_error(const std::string &message) const;
     void unmount();
+    // Unmounts and mounts the same image again (an empty cache, same device).
+    void mount_again();
 
   private:
     void cleanup();
 
+    std::string mount_options_;
     std::string directory_;
     std::string image_;
     std::string mount_point_;

@@ -78,6 +78,18 @@ TEST_F(Ext4SysfsFiles, ReadsErrorsCountAndLastCode) {
     EXPECT_FALSE(read_ext4_error_record("loop9", directory_.string()));
 }
 
+TEST(Ext4Sysfs, ErrorCodesMapToTheRfcErrorIds) {
+    EXPECT_EQ(ext4_error_event_id(5), FS_ERR_CORRUPTED);  // EXT4_ERR_EFSCORRUPTED
+    EXPECT_EQ(ext4_error_event_id(4), FS_ERR_CORRUPTED);  // EXT4_ERR_EFSBADCRC
+    EXPECT_EQ(ext4_error_event_id(2), FS_ERR_UNKNOWN);    // EXT4_ERR_EIO
+    EXPECT_EQ(ext4_error_event_id(1), FS_ERR_UNKNOWN);    // EXT4_ERR_UNKNOWN
+    EXPECT_EQ(ext4_error_event_id(0), FS_ERR_UNKNOWN);
+    EXPECT_EQ(ext4_error_event_id(99), FS_ERR_UNKNOWN);
+    EXPECT_EQ(ext4_error_event_id(3), FS_ERR_INTERNAL);   // EXT4_ERR_ENOMEM
+    EXPECT_EQ(ext4_error_event_id(8), FS_ERR_INTERNAL);   // EXT4_ERR_EROFS
+    EXPECT_EQ(ext4_error_event_id(17), FS_ERR_INTERNAL);  // EXT4_ERR_EFAULT
+}
+
 TEST_F(Ext4SysfsFiles, FindsTheSuperblockInMountinfo) {
     write(
         "mountinfo",

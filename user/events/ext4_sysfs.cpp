@@ -1,6 +1,8 @@
 #include "events/ext4_sysfs.h"
 
 #include <fstream>
+
+#include "fsev/fs_event.h"
 #include <sstream>
 
 namespace fsev {
@@ -13,6 +15,13 @@ std::optional<Ext4ErrorRecord> read_ext4_error_record(const std::string &fs_id,
     Ext4ErrorRecord record;
     if (!(count >> record.errors_count) || !(code >> record.last_error_code)) return std::nullopt;
     return record;
+}
+
+uint32_t ext4_error_event_id(uint32_t code) {
+    constexpr uint32_t kUnknown = 1, kIo = 2, kLastKnown = 17;  // EXT4_ERR_UNKNOWN, _EIO, _EFAULT
+    if (ext4_error_means_corruption(code)) return FS_ERR_CORRUPTED;
+    if (code == 0 || code == kUnknown || code == kIo || code > kLastKnown) return FS_ERR_UNKNOWN;
+    return FS_ERR_INTERNAL;
 }
 
 bool super_options_read_only(const std::string &super_options) {

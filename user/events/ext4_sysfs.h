@@ -22,6 +22,13 @@ constexpr bool ext4_error_means_corruption(uint32_t code) {
     return code == 4 || code == 5;
 }
 
+// The FS_ERR_* id for ext4's error code (fs/ext4/super.c ext4_errno_to_code):
+// damaged metadata is FS_ERR_CORRUPTED (run fsck); an I/O error (EIO) or an
+// unknown code is FS_ERR_UNKNOWN (the device failed, the filesystem cannot
+// tell why); any other specific code (ENOMEM, EROFS, ENOSPC, EFBIG, ...) is
+// an internal failure of the filesystem, FS_ERR_INTERNAL.
+uint32_t ext4_error_event_id(uint32_t code);
+
 // True when the superblock with this device number is read-only, either
 // remounted so or switched by an error ("emergency_ro", kernels >= 6.15).
 // Reads the super options column of /proc/self/mountinfo.

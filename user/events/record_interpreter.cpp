@@ -56,8 +56,7 @@ uint32_t RecordInterpreter::classify_error(const fsev_record &record) {
         std::this_thread::sleep_for(kPollStep);
     }
     seen = std::max(seen, ext4_record->errors_count);
-    return ext4_error_means_corruption(ext4_record->last_error_code) ? FS_ERR_CORRUPTED
-                                                                     : FS_ERR_UNKNOWN;
+    return ext4_error_event_id(ext4_record->last_error_code);
 }
 
 bool RecordInterpreter::became_read_only(const fsev_record &record) {
