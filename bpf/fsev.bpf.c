@@ -334,6 +334,80 @@ static __always_inline bool fsev_writes_to_fd_arg0(long nr)
     }
 }
 
+#define AT_FDCWD -100
+
+/* Syscalls that create a name: -ENOSPC from them means no inode or no
+ * directory block could be had (metadata). Gives the directory fd and the
+ * user pointer of the new name. */
+static __always_inline bool fsev_creates_name(long nr, struct pt_regs *regs, long *dirfd,
+                                              const char **path)
+{
+    *dirfd = AT_FDCWD;
+    switch (nr) { /* x86_64 syscall numbers (asm/unistd_64.h) */
+    case 2:   /* open */
+    case 85:  /* creat */
+    case 83:  /* mkdir */
+    case 133: /* mknod */
+        *path = (const char *)BPF_CORE_READ(regs, di);
+        return true;
+    case 82: /* rename */
+    case 86: /* link */
+    case 88: /* symlink */
+        *path = (const char *)BPF_CORE_READ(regs, si);
+        return true;
+    case 257: /* openat */
+    case 258: /* mkdirat */
+    case 259: /* mknodat */
+    case 437: /* openat2 */
+        *dirfd = (long)BPF_CORE_READ(regs, di);
+        *path = (const char *)BPF_CORE_READ(regs, si);
+        return true;
+    case 266: /* symlinkat */
+        *dirfd = (long)BPF_CORE_READ(regs, si);
+        *path = (const char *)BPF_CORE_READ(regs, dx);
+        return true;
+    case 264: /* renameat */
+    case 265: /* linkat */
+    case 316: /* renameat2 */
+        *dirfd = (long)BPF_CORE_READ(regs, dx);
+        *path = (const char *)BPF_CORE_READ(regs, r10);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A name could not be created for lack of space. The path is not resolved
+ * here (that needs a path walk); the daemon resolves it in the task's view
+ * and reports FS_WARN_ENOSPC_META if that filesystem is traced for warn. */
+static __always_inline int fsev_name_enospc(long nr, struct pt_regs *regs)
+{
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+    struct fsev_record *record;
+    const char *path = NULL;
+    long dirfd;
+
+    if (!fsev_creates_name(nr, regs, &dirfd, &path))
+        return 0;
+    record = bpf_ringbuf_reserve(&records, sizeof(*record), 0);
+    if (!record) {
+        __sync_fetch_and_add(&dropped_records, 1);
+        return 0;
+    }
+    __builtin_memset(record, 0, sizeof(*record));
+    record->timestamp_ns = bpf_ktime_get_ns();
+    record->pid = fsev_current_pid();
+    record->source = FSEV_SRC_SYSCALL_ENOSPC_PATH;
+    record->syscall_nr = nr;
+    record->dirfd = dirfd;
+    /* The root filesystem's device, a hint for absolute paths (unused today). */
+    record->dev = BPF_CORE_READ(task, fs, root.mnt, mnt_sb, s_dev);
+    bpf_get_current_comm(record->comm, sizeof(record->comm));
+    bpf_probe_read_user_str(record->path, sizeof(record->path), path);
+    bpf_ringbuf_submit(record, 0);
+    return 0;
+}
+
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -345,9 +419,11 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 
     if (ret != -ENOSPC)
         return 0;
-    nr = BPF_CORE_READ(regs, orig_ax);
-    if (!fsev_writes_to_fd_arg0(nr) || fsev_is_daemon())
+    if (fsev_is_daemon())
         return 0;
+    nr = BPF_CORE_READ(regs, orig_ax);
+    if (!fsev_writes_to_fd_arg0(nr))
+        return fsev_name_enospc(nr, regs);
     sb = fsev_fd_superblock((long)BPF_CORE_READ(regs, di));
     if (!sb || BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
         return 0;

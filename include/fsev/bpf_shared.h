@@ -12,6 +12,7 @@
 #endif
 
 #define FSEV_COMM_LEN 16
+#define FSEV_PATH_LEN 128
 
 /* Which kernel hook produced a ring-buffer record. */
 enum fsev_source {
@@ -24,7 +25,11 @@ enum fsev_source {
     FSEV_SRC_SHUTDOWN = 7,          /* ext4_shutdown */
     FSEV_SRC_SYSCALL_ENOSPC = 8,    /* a write-type syscall returned -ENOSPC */
     FSEV_SRC_ARMED = 9,             /* (daemon only) a threshold was (re)armed */
-    FSEV_SRC_MAX = 10,
+    /* A syscall that creates a name (mkdir, open O_CREAT, ...) returned
+     * -ENOSPC: no room for an inode or directory block, i.e. metadata. The
+     * daemon resolves `path` to its filesystem. */
+    FSEV_SRC_SYSCALL_ENOSPC_PATH = 10,
+    FSEV_SRC_MAX = 11,
 };
 
 /* Event-type bits of a trace entry (the config's info,warn,err,thr). */
@@ -69,11 +74,12 @@ struct fsev_record {
     __u32 event_id;         /* FS_* id (THRESH, WARN; ERR is classified by the daemon) */
     __u32 direction;        /* enum fs_event_direction (THRESH) */
     __u32 error_mode;       /* enum fsev_error_mode (ext4_error) */
-    __u32 syscall_nr;       /* FSEV_SRC_SYSCALL_ENOSPC: which syscall */
-    __u32 reserved;         /* keeps the struct 8-byte aligned; zero */
+    __u32 syscall_nr;       /* FSEV_SRC_SYSCALL_*: which syscall (x86_64 numbers) */
+    __s32 dirfd;            /* FSEV_SRC_SYSCALL_ENOSPC_PATH: directory fd of `path` */
     char comm[FSEV_COMM_LEN];
     char error_function[32]; /* ext4_error: kernel function that raised it */
     char fs_id[32];          /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
+    char path[FSEV_PATH_LEN]; /* FSEV_SRC_SYSCALL_ENOSPC_PATH: the path, as the task gave it */
 };
 
 #endif /* FSEV_BPF_SHARED_H */

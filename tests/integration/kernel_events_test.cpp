@@ -17,6 +17,7 @@
 #include "events/record_interpreter.h"
 #include "fsev/threshold.h"
 #include "probes/ext4_probes.h"
+#include "support/command.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
 #include "trace/bpf_trace_sync.h"
@@ -44,7 +45,8 @@ class KernelEventsTest : public ::testing::Test {
             probes_->traced_superblocks_map_fd(),
             [this](const Event &event) { events_.push_back(event); });
         interpreter_ = std::make_unique<RecordInterpreter>(
-            [this](uint32_t trace_id) { return sync_->find(trace_id); });
+            [this](uint32_t trace_id) { return sync_->find(trace_id); },
+            [this](dev_t device) { return sync_->find_by_device(device); });
         stream_ = std::make_unique<RecordStream>(
             probes_->records_map_fd(), [this](const fsev_record &record) {
                 for (const auto &interpreted : interpreter_->interpret(record))
@@ -384,6 +386,43 @@ TEST_F(KernelEventsTest, FillingToEnospcWarnsForThatFilesystem) {
     ASSERT_TRUE(wait_for(entry.id, FS_WARN_ENOSPC)) << describe(events_);
     EXPECT_EQ(events_of(entry.id, FS_EVENT_WARN)[0].caused_pid, static_cast<uint32_t>(::getpid()));
     EXPECT_TRUE(events_of(other_entry.id).empty());
+}
+
+// Fills the filesystem completely (root may use the reserved blocks too):
+// rounds of ever smaller writes until not one block fits even after fsync
+// has settled the delayed-allocation reservations.
+void fill_completely(const LoopExt4 &fs) {
+    std::vector<char> chunk(1 << 16, 'z');
+    for (int round = 0; round < 50; ++round) {
+        int fd = ::open(fs.path("fill" + std::to_string(round)).c_str(),
+                        O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) return;  // not even an inode's directory entry fits
+        size_t size = round < 2 ? chunk.size() : 4096;
+        ssize_t total = 0, written;
+        while ((written = ::write(fd, chunk.data(), size)) > 0) total += written;
+        ::fsync(fd);
+        ::close(fd);
+        if (total == 0 && round >= 2) return;
+    }
+}
+
+TEST_F(KernelEventsTest, NoRoomForADirectoryWarnsEnospcMeta) {
+    LoopExt4Options options;
+    options.size_mib = 16;
+    LoopExt4 fs(options);
+    TraceEntry entry = trace(fs, TRACE_WARN);
+    fill_completely(fs);
+    events_.clear();
+    // In this process (alive while the daemon resolves the path)...
+    ASSERT_NE(::mkdir(fs.path("newdir").c_str(), 0755), 0);
+    ASSERT_EQ(errno, ENOSPC);
+    ASSERT_TRUE(wait_for(entry.id, FS_WARN_ENOSPC_META)) << describe(events_);
+    EXPECT_EQ(events_of(entry.id, FS_EVENT_WARN)[0].caused_pid, static_cast<uint32_t>(::getpid()));
+    EXPECT_EQ(events_of(entry.id, FS_EVENT_WARN)[0].mount_point, fs.mount_point());
+    // ...and from a short-lived command that is gone by then.
+    events_.clear();
+    EXPECT_NE(test::run_command({"mkdir", fs.path("other")}).exit_code, 0);
+    ASSERT_TRUE(wait_for(entry.id, FS_WARN_ENOSPC_META)) << describe(events_);
 }
 
 TEST_F(KernelEventsTest, RemovedEntryStopsReporting) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -136,6 +137,38 @@ TEST(EventNames, EveryPublicIdHasItsHeaderName) {
     EXPECT_EQ(event_type_name(FS_EVENT_NEW_TRACE), "NEW_TRACE");
     EXPECT_EQ(direction_name(FS_EVENT_DIR_FREEING), "freeing");
     EXPECT_EQ(direction_name(FS_EVENT_DIR_NONE), "");
+}
+
+}  // namespace
+}  // namespace fsev
+
+#include "events/name_paths.h"
+
+namespace fsev {
+namespace {
+
+TEST(NamePaths, ParentOfAPath) {
+    EXPECT_EQ(parent_of("a/b/c"), "a/b");
+    EXPECT_EQ(parent_of("/x"), "/");
+    EXPECT_EQ(parent_of("x"), ".");
+    EXPECT_EQ(parent_of("a/b/"), "a");
+    EXPECT_EQ(parent_of("/srv/data/new dir"), "/srv/data");
+}
+
+TEST(NamePaths, ResolvedThroughTheTasksProcEntriesWhileItLives) {
+    std::string self = std::to_string(::getpid());
+    auto pid = static_cast<uint32_t>(::getpid());
+    EXPECT_EQ(directory_of_new_name(pid, AT_FDCWD, "/srv/x"), "/proc/" + self + "/root/srv");
+    EXPECT_EQ(directory_of_new_name(pid, AT_FDCWD, "sub/x"), "/proc/" + self + "/cwd/sub");
+    EXPECT_EQ(directory_of_new_name(pid, 7, "x"), "/proc/" + self + "/fd/7/.");
+    EXPECT_EQ(directory_of_new_name(pid, AT_FDCWD, ""), std::nullopt);
+}
+
+TEST(NamePaths, AGoneTaskLeavesOnlyAbsolutePathsInTheDaemonsView) {
+    uint32_t gone = 0x7ffffff0;  // above any pid_max
+    EXPECT_EQ(directory_of_new_name(gone, AT_FDCWD, "/srv/x"), "/srv");
+    EXPECT_EQ(directory_of_new_name(gone, AT_FDCWD, "x"), std::nullopt);
+    EXPECT_EQ(directory_of_new_name(0, AT_FDCWD, "/a/b"), "/a");
 }
 
 }  // namespace

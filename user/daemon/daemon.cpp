@@ -22,7 +22,8 @@ Daemon::Daemon(const DaemonOptions &options)
       probes_(probe_options(options)),
       trace_sync_(probes_.traced_superblocks_map_fd(),
                   [this](const Event &event) { publish(event); }),
-      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); }) {
+      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
+                   [this](dev_t device) { return trace_sync_.find_by_device(device); }) {
     sinks_.push_back(&publisher_);
     probes_.attach();
     records_ = std::make_unique<RecordStream>(

@@ -1,5 +1,8 @@
 #include "events/record_interpreter.h"
 
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <algorithm>
@@ -7,6 +10,7 @@
 
 #include "common/device.h"
 #include "events/ext4_sysfs.h"
+#include "events/name_paths.h"
 #include "events/record_format.h"
 
 namespace fsev {
@@ -25,8 +29,34 @@ constexpr auto kPollStep = 1ms;
 
 }  // namespace
 
-RecordInterpreter::RecordInterpreter(EntryLookup lookup, ErrorRateLimiter limiter)
-    : lookup_(std::move(lookup)), limiter_(limiter) {}
+RecordInterpreter::RecordInterpreter(EntryLookup lookup, DeviceLookup device_lookup,
+                                     ErrorRateLimiter limiter)
+    : lookup_(std::move(lookup)), device_lookup_(std::move(device_lookup)), limiter_(limiter) {}
+
+std::vector<RecordInterpreter::Interpreted> RecordInterpreter::interpret_name_enospc(
+    const fsev_record &record) {
+    std::optional<std::string> directory = directory_of_new_name(
+        record.pid, record.dirfd, bounded_string(record.path, sizeof record.path));
+    struct stat status {};
+    if (!directory || ::stat(directory->c_str(), &status) != 0) return {};
+    std::optional<TraceEntry> entry = device_lookup_(status.st_dev);
+    if (!entry || !(entry->types & TRACE_WARN)) return {};
+    Event event;
+    event.type = FS_EVENT_WARN;
+    event.id = FS_WARN_ENOSPC_META;
+    event.trace_id = entry->id;
+    event.has_device = true;
+    event.dev_major = major(status.st_dev);
+    event.dev_minor = minor(status.st_dev);
+    event.caused_pid = record.pid;
+    event.mount_point = entry->mount_point;
+    struct statfs space {};
+    if (::statfs(directory->c_str(), &space) == 0) {
+        event.available_blocks = space.f_bavail;
+        event.block_size = static_cast<uint32_t>(space.f_bsize);
+    }
+    return {{event, 0}};
+}
 
 namespace {
 
@@ -83,6 +113,7 @@ bool RecordInterpreter::allowed(const Event &event, uint64_t &suppressed_before)
 
 std::vector<RecordInterpreter::Interpreted> RecordInterpreter::interpret(
     const fsev_record &record) {
+    if (record.source == FSEV_SRC_SYSCALL_ENOSPC_PATH) return interpret_name_enospc(record);
     std::vector<Interpreted> out;
     if (record.event_type == FS_EVENT_NONE || record.trace_id == 0) return out;
     std::optional<TraceEntry> entry = lookup_(record.trace_id);

@@ -21,12 +21,14 @@ namespace fsev {
 class RecordInterpreter {
   public:
     using EntryLookup = std::function<std::optional<TraceEntry>(uint32_t trace_id)>;
+    using DeviceLookup = std::function<std::optional<TraceEntry>(dev_t device)>;
     struct Interpreted {
         Event event;
         uint64_t suppressed_before = 0;  // ERR events held back before this one
     };
 
-    explicit RecordInterpreter(EntryLookup lookup, ErrorRateLimiter limiter = ErrorRateLimiter());
+    explicit RecordInterpreter(EntryLookup lookup, DeviceLookup device_lookup,
+                               ErrorRateLimiter limiter = ErrorRateLimiter());
 
     // The events a record stands for: none for raw records, for entries that
     // are gone, or for ERR events over the rate limit (those are counted).
@@ -38,11 +40,13 @@ class RecordInterpreter {
     void writable_again(uint32_t kernel_dev) { read_only_by_error_.erase(kernel_dev); }
 
   private:
+    std::vector<Interpreted> interpret_name_enospc(const fsev_record &record);
     uint32_t classify_error(const fsev_record &record);
     bool became_read_only(const fsev_record &record);
     bool allowed(const Event &event, uint64_t &suppressed_before);
 
     EntryLookup lookup_;
+    DeviceLookup device_lookup_;
     ErrorRateLimiter limiter_;
     std::map<uint32_t, uint64_t> errors_seen_;  // kernel dev -> ext4 errors_count
     std::set<uint32_t> read_only_by_error_;     // kernel devs already reported RO

@@ -99,6 +99,13 @@ std::optional<TraceEntry> BpfTraceSync::find(uint32_t trace_id) const {
     return found->second;
 }
 
+std::optional<TraceEntry> BpfTraceSync::find_by_device(dev_t device) const {
+    std::lock_guard lock(mutex_);
+    for (const auto &[id, entry] : entries_)
+        if (entry.device == device) return entry;
+    return std::nullopt;
+}
+
 std::optional<uint32_t> BpfTraceSync::reached_levels(uint32_t trace_id) const {
     std::lock_guard lock(mutex_);
     auto found = entries_.find(trace_id);

@@ -27,6 +27,7 @@ class BpfTraceSync : public TraceTableObserver {
     void entry_removed(const TraceEntry &entry, bool filesystem_gone) override;
 
     std::optional<TraceEntry> find(uint32_t trace_id) const;
+    std::optional<TraceEntry> find_by_device(dev_t device) const;
     // The reached bits the BPF side holds for an entry (FSEV_*_REACHED).
     std::optional<uint32_t> reached_levels(uint32_t trace_id) const;
 
