@@ -2,11 +2,13 @@
 // BpfTraceSync and the real record interpreter, on real ext4 loop mounts,
 // checked against statfs(2) as the oracle.
 #include <gtest/gtest.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <fcntl.h>
 #include <memory>
@@ -352,6 +354,19 @@ TEST_F(KernelEventsTest, ErrorWithErrorsRemountRoAlsoReportsTheReadOnlySwitch) {
     for (const Event &event : events_of(entry.id, FS_EVENT_ERR))
         read_only_events += event.id == FS_ERR_RO_REMOUNT;
     EXPECT_EQ(read_only_events, 1u) << describe(events_);
+}
+
+TEST_F(KernelEventsTest, ShutdownIsReported) {
+    LoopExt4 fs;
+    TraceEntry entry = trace(fs, TRACE_ERR);
+    int fd = ::open(fs.mount_point().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    // EXT4_IOC_SHUTDOWN (the same number as XFS_IOC_GOINGDOWN), without log flush.
+    uint32_t flags = 2;  // EXT4_GOING_FLAGS_NOLOGFLUSH
+    ASSERT_EQ(::ioctl(fd, _IOR('X', 125, uint32_t), &flags), 0) << std::strerror(errno);
+    ::close(fd);
+    ASSERT_TRUE(wait_for(entry.id, FS_ERR_SHUTDOWN)) << describe(events_);
+    EXPECT_EQ(events_of(entry.id, FS_EVENT_ERR)[0].caused_pid, static_cast<uint32_t>(::getpid()));
 }
 
 TEST_F(KernelEventsTest, ThousandsOfErrorsAreRateLimitedAndCounted) {
