@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config clang llvm
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libgtest-dev googletest
+  libfuse3-dev fuse3 libclang-rt-14-dev
   e2fsprogs util-linux mount kmod
   libmnl-dev nlohmann-json3-dev
 )

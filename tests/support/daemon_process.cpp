@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace fsev::test {
@@ -14,7 +16,19 @@ std::string built_binary(const std::string &name) {
     return std::string(FSEV_BUILD_DIR) + "/" + name;
 }
 
-DaemonProcess::DaemonProcess(const std::vector<std::string> &arguments) {
+DaemonProcess::DaemonProcess(const std::vector<std::string> &given_arguments) {
+    std::vector<std::string> arguments = given_arguments;
+    for (size_t i = 0; i < arguments.size(); ++i) {
+        if (arguments[i] == "--run-dir" && i + 1 < arguments.size()) run_dir_ = arguments[i + 1];
+        if (arguments[i].rfind("--run-dir=", 0) == 0) run_dir_ = arguments[i].substr(10);
+    }
+    if (run_dir_.empty()) {
+        char pattern[] = "/tmp/fsev-run-XXXXXX";
+        if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+        own_temp_dir_ = pattern;
+        run_dir_ = own_temp_dir_ + "/run";
+        arguments.insert(arguments.begin(), {"--run-dir", run_dir_});
+    }
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     std::string binary = built_binary("fsev-bpf");
@@ -38,8 +52,32 @@ DaemonProcess::DaemonProcess(const std::vector<std::string> &arguments) {
 }
 
 DaemonProcess::~DaemonProcess() {
-    stop(SIGTERM);
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        if (!wait_draining(status, std::chrono::seconds(5))) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, nullptr, 0);
+        }
+    }
     if (output_fd_ >= 0) ::close(output_fd_);
+    if (!own_temp_dir_.empty()) {
+        // A killed daemon leaves its FUSE mount behind; it is ours to clear.
+        ::umount2(run_dir_.c_str(), MNT_DETACH);
+        std::error_code ignored;
+        std::filesystem::remove_all(own_temp_dir_, ignored);
+    }
+}
+
+bool DaemonProcess::wait_draining(int &status, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        pid_t done = ::waitpid(pid_, &status, WNOHANG);
+        if (done == pid_ || done < 0) return true;
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        if (end_of_output_ || !read_some(std::chrono::milliseconds(50)))
+            ::usleep(20000);  // output closed or quiet: just wait for the exit
+    }
 }
 
 bool DaemonProcess::read_some(std::chrono::milliseconds timeout) {
@@ -71,20 +109,19 @@ std::string DaemonProcess::wait_for_line(const std::regex &pattern,
     }
 }
 
+bool DaemonProcess::wait_until_ready(std::chrono::milliseconds timeout) {
+    return !wait_for_line(std::regex("^fsev-bpf: ready"), timeout).empty();
+}
+
 int DaemonProcess::stop(int signal_number) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, signal_number);
     // Keep reading while it shuts down: a daemon blocked on a full stdout
     // pipe could not exit otherwise.
     int status = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, &status, 0);
-            break;
-        }
-        read_some(std::chrono::milliseconds(50));
+    if (!wait_draining(status, std::chrono::seconds(20))) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
     }
     pid_ = -1;
     while (read_some(std::chrono::milliseconds(0))) {

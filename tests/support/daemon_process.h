@@ -11,6 +11,8 @@ namespace fsev::test {
 
 // The real build/fsev-bpf started as a child process with its stdout and
 // stderr captured. The destructor stops it (SIGTERM, then SIGKILL).
+// Without a --run-dir argument it gets a fresh temporary run directory, so no
+// test ever mounts the real /run/fsev.
 class DaemonProcess {
   public:
     explicit DaemonProcess(const std::vector<std::string> &arguments = {});
@@ -20,19 +22,28 @@ class DaemonProcess {
 
     // Waits until a line of output matches; returns it, or "" on timeout.
     std::string wait_for_line(const std::regex &pattern, std::chrono::milliseconds timeout);
-    // Sends SIGTERM and waits; returns the exit status (-1 if killed).
+    // Waits for "fsev-bpf: ready"; false if it exited or timed out first.
+    bool wait_until_ready(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+    // Sends the signal and waits, reading its output meanwhile (a daemon
+    // blocked on a full output pipe could not act on it); returns the exit
+    // status (-1 if killed).
     int stop(int signal_number = 15);
+    const std::string &run_dir() const { return run_dir_; }
     const std::string &output() const { return output_; }
     pid_t pid() const { return pid_; }
 
   private:
     bool read_some(std::chrono::milliseconds timeout);
+    // Reads output until the child exits or `timeout` passes; true if it exited.
+    bool wait_draining(int &status, std::chrono::milliseconds timeout);
 
     pid_t pid_ = -1;
     int output_fd_ = -1;
     std::string output_;
     bool end_of_output_ = false;  // the daemon closed its output (exited)
     size_t scanned_ = 0;          // lines before this offset were already matched
+    std::string run_dir_;         // the daemon's --run-dir
+    std::string own_temp_dir_;    // made here when no --run-dir was given
 };
 
 // Path of a binary built into build/ (e.g. "fsev-bpf").

@@ -1,8 +1,16 @@
 #include "daemon/daemon.h"
 
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <iostream>
 
+#include "common/device.h"
+#include "config/startup_file.h"
+#include "netlink/discovery.h"
 #include "events/record_format.h"
+#include "mounts/path_resolver.h"
 
 namespace fsev {
 
@@ -23,7 +31,14 @@ Daemon::Daemon(const DaemonOptions &options)
       trace_sync_(probes_.traced_superblocks_map_fd(),
                   [this](const Event &event) { publish(event); }),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
-                   [this](dev_t device) { return trace_sync_.find_by_device(device); }) {
+                   [this](dev_t device) { return trace_sync_.find_by_device(device); }),
+      new_trace_announcer_(publisher_),
+      mount_events_(
+          [this](const Event &event) { publish(event); },
+          [this](dev_t device) {
+              return interpreter_.read_only_by_error(kernel_dev_from_user(device));
+          },
+          [this](dev_t device) { interpreter_.writable_again(kernel_dev_from_user(device)); }) {
     sinks_.push_back(&publisher_);
     probes_.attach();
     records_ = std::make_unique<RecordStream>(
@@ -32,6 +47,56 @@ Daemon::Daemon(const DaemonOptions &options)
         records_->drain();
         std::cout.flush();
     });
+
+    // Told in this order: the BPF map first, so the kernel side watches an
+    // entry before anyone hears of it.
+    trace_table_.add_observer(&trace_sync_);
+    trace_table_.add_observer(&new_trace_announcer_);
+    trace_table_.add_observer(&mount_events_);
+    trace_table_.add_observer(&trace_log_);
+    if (options_.config_file) {
+        // Relative paths in the startup file are relative to the daemon's
+        // working directory; the README recommends absolute ones.
+        ProcessPathResolver daemon_view(::getpid());
+        apply_startup_file(*options_.config_file, trace_table_, daemon_view);
+    }
+    loop_.watch(
+        mount_watcher_.fd(), [this] { on_mounts_changed(); }, EPOLLPRI);
+    // The startup file may name a filesystem that went away meanwhile.
+    trace_table_.sync_with_mounts(mount_watcher_.mount_points());
+
+    run_directory_ = std::make_unique<RunDirectory>(options_.run_dir);
+    run_directory_->add_writable_file(
+        "config", [this] { return trace_table_.listing(); },
+        [this](std::string_view data, const Writer &writer) {
+            return on_config_write(data, writer);
+        });
+    run_directory_->add_read_only_file("netlink",
+                                       [this] { return discovery_text(publisher_.channel()); });
+    run_directory_->start();
+    std::cout << "fsev-bpf: serving " << options_.run_dir << "/config" << std::endl;
+}
+
+int Daemon::on_config_write(std::string_view data, const Writer &writer) {
+    try {
+        ProcessPathResolver writer_view(writer.pid);
+        trace_table_.apply_write(data, writer_view);
+        return 0;
+    } catch (const RequestError &error) {
+        std::string line = "fsev-bpf: config: write by pid " + std::to_string(writer.pid) +
+                           " refused: " + error.what() + " (" +
+                           std::strerror(error.error_number()) + ")\n";
+        if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
+            // The writer still gets the errno.
+        }
+        return error.error_number();
+    } catch (const std::exception &error) {
+        std::string line = "fsev-bpf: config: write by pid " + std::to_string(writer.pid) +
+                           " failed: " + error.what() + "\n";
+        if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
+        }
+        return EIO;
+    }
 }
 
 Daemon::~Daemon() = default;
@@ -42,7 +107,14 @@ void Daemon::on_record(const fsev_record &record) {
         publish(event, suppressed);
 }
 
+void Daemon::on_mounts_changed() {
+    // Remounts first: an entry whose filesystem is gone is removed next.
+    mount_events_.mounts_changed(trace_table_.entries(), read_mountinfo("self"));
+    trace_table_.sync_with_mounts(mount_watcher_.mount_points());
+}
+
 void Daemon::publish(const Event &event, uint64_t suppressed_before) {
+    std::lock_guard lock(publish_mutex_);
     std::cout << format_event(event, suppressed_before) << '\n';
     for (EventSink *sink : sinks_) sink->deliver(event);
 }
@@ -58,6 +130,7 @@ int Daemon::run() {
     std::cout << ")" << std::endl;
     int signal_number = loop_.run();
     records_->drain();  // what arrived before the signal still gets reported
+    run_directory_->stop();
     probes_.detach();
     std::cout << "fsev-bpf: stopping on signal " << signal_number << ", programs detached"
               << std::endl;

@@ -1,13 +1,20 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "common/event_loop.h"
+#include "config/trace_log.h"
+#include "config/trace_table.h"
+#include "daemon/mount_events.h"
 #include "daemon/options.h"
 #include "events/event.h"
 #include "events/record_interpreter.h"
+#include "fuse/run_directory.h"
+#include "mounts/mount_watcher.h"
 #include "fsev/bpf_shared.h"
+#include "netlink/new_trace_announcer.h"
 #include "netlink/publisher.h"
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
@@ -30,8 +37,12 @@ class Daemon {
 
   private:
     void on_record(const fsev_record &record);
-    // Sends one event to stdout and every sink.
+    // Sends one event to stdout and every sink; called from the event loop
+    // and from the config writer thread.
     void publish(const Event &event, uint64_t suppressed_before = 0);
+    void on_mounts_changed();
+    // A write to the config file: applied, or the errno to fail it with.
+    int on_config_write(std::string_view data, const Writer &writer);
 
     DaemonOptions options_;
     EventLoop loop_;  // first: blocks SIGINT/SIGTERM before any thread starts
@@ -40,8 +51,15 @@ class Daemon {
     Ext4Probes probes_;
     BpfTraceSync trace_sync_;
     RecordInterpreter interpreter_;
+    std::mutex publish_mutex_;
     std::vector<EventSink *> sinks_;
     std::unique_ptr<RecordStream> records_;
+    NewTraceAnnouncer new_trace_announcer_;
+    MountEvents mount_events_;
+    TraceLog trace_log_;
+    TraceTable trace_table_;
+    MountWatcher mount_watcher_;
+    std::unique_ptr<RunDirectory> run_directory_;  // last: unmounted first
 };
 
 }  // namespace fsev

@@ -1,8 +1,12 @@
 #include "events/ext4_sysfs.h"
 
+#include <sys/sysmacros.h>
+
 #include <fstream>
+#include <iterator>
 
 #include "fsev/fs_event.h"
+#include "mounts/mountinfo.h"
 #include <sstream>
 
 namespace fsev {
@@ -34,22 +38,11 @@ bool super_options_read_only(const std::string &super_options) {
 
 std::optional<bool> superblock_read_only(uint32_t major_number, uint32_t minor_number,
                                          const std::string &mountinfo) {
-    std::ifstream table(mountinfo);
-    std::string line;
-    std::string wanted = std::to_string(major_number) + ":" + std::to_string(minor_number);
-    while (std::getline(table, line)) {
-        // id parent major:minor root mountpoint options [optional...] - fstype source super_options
-        std::istringstream fields(line);
-        std::string id, parent, device;
-        fields >> id >> parent >> device;
-        if (device != wanted) continue;
-        size_t separator = line.find(" - ");
-        if (separator == std::string::npos) continue;
-        std::istringstream tail(line.substr(separator + 3));
-        std::string fstype, source, super_options;
-        tail >> fstype >> source >> super_options;
-        return super_options_read_only(super_options);
-    }
+    std::ifstream file(mountinfo);
+    std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    for (const MountInfo &mount : parse_mountinfo(text))
+        if (major(mount.device) == major_number && minor(mount.device) == minor_number)
+            return super_options_read_only(mount.super_options);
     return std::nullopt;
 }
 

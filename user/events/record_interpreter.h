@@ -38,6 +38,9 @@ class RecordInterpreter {
     // The filesystem is writable again (remounted rw): a later error that
     // turns it read-only is reported again.
     void writable_again(uint32_t kernel_dev) { read_only_by_error_.erase(kernel_dev); }
+    bool read_only_by_error(uint32_t kernel_dev) const {
+        return read_only_by_error_.count(kernel_dev);
+    }
 
   private:
     std::vector<Interpreted> interpret_name_enospc(const fsev_record &record);

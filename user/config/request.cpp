@@ -1,0 +1,157 @@
+#include "config/request.h"
+
+#include <cerrno>
+#include <charconv>
+
+#include "trace/trace_entry.h"
+
+namespace fsev {
+
+namespace {
+
+constexpr std::string_view kBlanks = " \t\r\v\f";
+constexpr std::string_view kSeparators = ";\n";
+
+struct TypeName {
+    std::string_view name;
+    uint32_t bit;
+};
+constexpr TypeName kTypeNames[] = {
+    {"info", TRACE_INFO}, {"warn", TRACE_WARN}, {"err", TRACE_ERR}, {"thr", TRACE_THRESH}};
+
+std::vector<std::string_view> split_fields(std::string_view text) {
+    std::vector<std::string_view> fields;
+    size_t start = 0;
+    while ((start = text.find_first_not_of(kBlanks, start)) != std::string_view::npos) {
+        size_t end = text.find_first_of(kBlanks, start);
+        if (end == std::string_view::npos) end = text.size();
+        fields.push_back(text.substr(start, end - start));
+        start = end;
+    }
+    return fields;
+}
+
+bool is_octal(char c) {
+    return c >= '0' && c <= '7';
+}
+
+// The listing escapes paths like /proc/self/mounts (`\040` for a space), so a
+// path copied from it is accepted back: `\` + three octal digits is decoded.
+std::string decode_octal_escapes(std::string_view text) {
+    std::string decoded;
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] <= '3' && is_octal(text[i + 1]) &&
+            is_octal(text[i + 2]) && is_octal(text[i + 3])) {
+            decoded.push_back(static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 +
+                                                (text[i + 3] - '0')));
+            i += 3;
+        } else {
+            decoded.push_back(text[i]);
+        }
+    }
+    return decoded;
+}
+
+uint64_t parse_level(std::string_view text, const Request &request, const char *which) {
+    uint64_t value = 0;
+    bool digits_only = !text.empty() && text.find_first_not_of("0123456789") == text.npos;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (!digits_only || error != std::errc() || end != text.data() + text.size())
+        throw RequestError(EINVAL, request.describe() + ": " + which + " '" + std::string(text) +
+                                       "' is not a decimal number of blocks (0-" +
+                                       std::to_string(UINT64_MAX) + ")");
+    return value;
+}
+
+uint32_t parse_types(std::string_view text, const Request &request) {
+    uint32_t types = 0;
+    size_t start = 0;
+    while (true) {
+        size_t comma = text.find(',', start);
+        std::string_view name = text.substr(start, comma == text.npos ? text.npos : comma - start);
+        uint32_t bit = 0;
+        for (const auto &known : kTypeNames)
+            if (known.name == name) bit = known.bit;
+        if (bit == 0)
+            throw RequestError(EINVAL, request.describe() + ": unknown event type '" +
+                                           std::string(name) + "' (known: info,warn,err,thr)");
+        types |= bit;
+        if (comma == text.npos) break;
+        start = comma + 1;
+    }
+    return types;
+}
+
+}  // namespace
+
+std::string type_names(uint32_t types) {
+    std::string names;
+    for (const auto &known : kTypeNames) {
+        if (!(types & known.bit)) continue;
+        if (!names.empty()) names += ',';
+        names += known.name;
+    }
+    return names;
+}
+
+std::optional<Request> parse_request(std::string_view text, const std::string &label) {
+    std::vector<std::string_view> fields = split_fields(text);
+    if (fields.empty()) return std::nullopt;
+
+    Request request;
+    request.label = label;
+    size_t first = text.find_first_not_of(kBlanks);
+    size_t last = text.find_last_not_of(kBlanks);
+    request.text = std::string(text.substr(first, last - first + 1));
+    auto invalid = [&request](const std::string &why) {
+        return RequestError(EINVAL, request.describe() + ": " + why);
+    };
+
+    if (fields.size() > 4) throw invalid("too many fields (expected [!]MOUNT [TYPES [L1 [L2]]])");
+    std::string_view mount = fields[0];
+    if (mount.front() == '!') {
+        request.remove = true;
+        mount.remove_prefix(1);
+    }
+    if (mount.empty()) throw invalid("no mount path");
+    request.mount = decode_octal_escapes(mount);
+    if (request.mount.find('\0') != std::string::npos) throw invalid("NUL byte in the mount path");
+
+    if (fields.size() >= 2) request.types = parse_types(fields[1], request);
+    if (fields.size() >= 3) request.lower = parse_level(fields[2], request, "L1");
+    if (fields.size() >= 4) request.upper = parse_level(fields[3], request, "L2");
+
+    if (!request.remove && request.types == 0)
+        throw invalid("no event types (give info,warn,err,thr, or !MOUNT to remove)");
+    if (request.lower && (request.remove || !(request.types & TRACE_THRESH)))
+        throw invalid("threshold levels are only given when adding thr");
+    if (request.lower && request.upper && *request.lower < *request.upper)
+        throw invalid("L1 (" + std::to_string(*request.lower) + ") is below L2 (" +
+                      std::to_string(*request.upper) +
+                      "); both count available blocks, so L1 >= L2");
+    return request;
+}
+
+ParsedWrite parse_write(std::string_view text) {
+    if (text.size() > kMaxConfigWriteBytes)
+        throw RequestError(EFBIG, "write of " + std::to_string(text.size()) +
+                                      " bytes is over the limit of " +
+                                      std::to_string(kMaxConfigWriteBytes));
+    ParsedWrite parsed;
+    if (text.find_first_not_of(std::string(kBlanks) + "\n") == std::string_view::npos) {
+        parsed.remove_all = true;
+        return parsed;
+    }
+    size_t start = 0;
+    while (start <= text.size()) {
+        size_t end = text.find_first_of(kSeparators, start);
+        if (end == std::string_view::npos) end = text.size();
+        std::string label = "request " + std::to_string(parsed.requests.size() + 1);
+        if (auto request = parse_request(text.substr(start, end - start), label))
+            parsed.requests.push_back(std::move(*request));
+        start = end + 1;
+    }
+    return parsed;
+}
+
+}  // namespace fsev

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "trace/trace_entry.h"
+
+namespace fsev {
+
+// Writes one line per trace-table change to stderr (the daemon's log), in
+// the listing's format, e.g. "fsev-bpf: config: created 1 /mnt ext4 ...".
+class TraceLog : public TraceTableObserver {
+  public:
+    void entry_created(const TraceEntry &entry) override;
+    void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
+    void entry_removed(const TraceEntry &entry, bool filesystem_gone) override;
+};
+
+}  // namespace fsev

@@ -1,0 +1,361 @@
+#define FUSE_USE_VERSION 35
+#include "fuse/run_directory.h"
+
+#include <fuse_lowlevel.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+#include <vector>
+
+#include "common/system_error.h"
+#include "mounts/mountinfo.h"
+
+namespace fsev {
+
+namespace {
+
+constexpr fuse_ino_t kDirectoryInode = FUSE_ROOT_ID;
+constexpr double kCacheSeconds = 1.0;  // names and modes never change while mounted
+constexpr const char *kFilesystemType = "fuse.fsev";
+const time_t kMountTime = std::time(nullptr);
+
+RunDirectory &owner(fuse_req_t request) {
+    return *static_cast<RunDirectory *>(fuse_req_userdata(request));
+}
+
+struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
+    struct stat attributes {};
+    attributes.st_ino = inode;
+    attributes.st_uid = 0;
+    attributes.st_gid = 0;
+    attributes.st_atime = attributes.st_mtime = attributes.st_ctime = kMountTime;
+    if (!file) {
+        attributes.st_mode = S_IFDIR | 0755;
+        attributes.st_nlink = 2;
+    } else {
+        // Size 0: content is made on open; direct_io makes reads ignore it.
+        attributes.st_mode = S_IFREG | (file->on_write ? 0644 : 0444);
+        attributes.st_nlink = 1;
+    }
+    return attributes;
+}
+
+void on_init(void *, fuse_conn_info *connection) {
+    // Large enough that a write over the config's size limit reaches us
+    // whole, as one request, and is refused instead of split.
+    connection->max_write = 1024 * 1024;
+}
+
+void on_lookup(fuse_req_t request, fuse_ino_t parent, const char *name) {
+    auto file = parent == kDirectoryInode ? owner(request).file_by_name(name) : nullptr;
+    if (!file) {
+        fuse_reply_err(request, ENOENT);
+        return;
+    }
+    fuse_entry_param entry{};
+    entry.ino = file->inode;
+    entry.attr = attributes_of(file->inode, file.get());
+    entry.attr_timeout = entry.entry_timeout = kCacheSeconds;
+    fuse_reply_entry(request, &entry);
+}
+
+void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *) {
+    if (inode == kDirectoryInode) {
+        auto attributes = attributes_of(inode, nullptr);
+        fuse_reply_attr(request, &attributes, kCacheSeconds);
+        return;
+    }
+    auto file = owner(request).file_by_inode(inode);
+    if (!file) {
+        fuse_reply_err(request, ENOENT);
+        return;
+    }
+    auto attributes = attributes_of(inode, file.get());
+    fuse_reply_attr(request, &attributes, kCacheSeconds);
+}
+
+// `echo ... > config` opens with O_TRUNC, which arrives here as a size
+// change: accepted and ignored (the file has no stored content to cut).
+void on_setattr(fuse_req_t request, fuse_ino_t inode, struct stat *, int to_set, fuse_file_info *) {
+    auto file = owner(request).file_by_inode(inode);
+    constexpr int allowed = FUSE_SET_ATTR_SIZE | FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+                            FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW | FUSE_SET_ATTR_CTIME;
+    if (!file || (to_set & ~allowed) || ((to_set & FUSE_SET_ATTR_SIZE) && !file->on_write)) {
+        fuse_reply_err(request, file ? EPERM : ENOENT);
+        return;
+    }
+    auto attributes = attributes_of(inode, file.get());
+    fuse_reply_attr(request, &attributes, kCacheSeconds);
+}
+
+void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
+    auto file = owner(request).file_by_inode(inode);
+    if (!file) {
+        fuse_reply_err(request, ENOENT);
+        return;
+    }
+    int access = info->flags & O_ACCMODE;
+    // Root passes the kernel's mode check; a read-only file refuses it here.
+    if (access != O_RDONLY && !file->on_write) {
+        fuse_reply_err(request, EACCES);
+        return;
+    }
+    info->direct_io = 1;  // every read and write reaches us; nothing cached
+    info->fh = 0;
+    // A snapshot per open: a reader sees one consistent listing however it
+    // splits its reads.
+    if (access != O_WRONLY) info->fh = reinterpret_cast<uint64_t>(new std::string(file->content()));
+    if (fuse_reply_open(request, info) == -ENOENT)
+        delete reinterpret_cast<std::string *>(info->fh);  // the opener was interrupted
+}
+
+void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_file_info *info) {
+    auto *snapshot = reinterpret_cast<std::string *>(info->fh);
+    if (!snapshot) {
+        fuse_reply_err(request, EBADF);
+        return;
+    }
+    if (offset < 0 || static_cast<size_t>(offset) >= snapshot->size()) {
+        fuse_reply_buf(request, nullptr, 0);
+        return;
+    }
+    size_t from = static_cast<size_t>(offset);
+    fuse_reply_buf(request, snapshot->data() + from, std::min(size, snapshot->size() - from));
+}
+
+void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t size, off_t,
+              fuse_file_info *) {
+    RunDirectory &directory = owner(request);
+    auto file = directory.file_by_inode(inode);
+    if (!file || !file->on_write) {
+        fuse_reply_err(request, file ? EBADF : ENOENT);
+        return;
+    }
+    const fuse_ctx *context = fuse_req_ctx(request);
+    Writer writer{context->pid, context->uid, context->gid};
+    if (!directory.queue_write(request, file, std::string(data, size), writer))
+        fuse_reply_err(request, ESHUTDOWN);
+}
+
+void on_release(fuse_req_t request, fuse_ino_t, fuse_file_info *info) {
+    delete reinterpret_cast<std::string *>(info->fh);
+    fuse_reply_err(request, 0);
+}
+
+void on_readdir(fuse_req_t request, fuse_ino_t inode, size_t size, off_t offset, fuse_file_info *) {
+    if (inode != kDirectoryInode) {
+        fuse_reply_err(request, ENOTDIR);
+        return;
+    }
+    std::vector<std::pair<std::string, struct stat>> names;
+    names.emplace_back(".", attributes_of(kDirectoryInode, nullptr));
+    names.emplace_back("..", attributes_of(kDirectoryInode, nullptr));
+    for (const auto &[file_inode, file] : owner(request).files())
+        names.emplace_back(file->name, attributes_of(file_inode, file.get()));
+    std::vector<char> buffer(size);
+    size_t used = 0;
+    for (size_t i = offset < 0 ? names.size() : static_cast<size_t>(offset); i < names.size();
+         ++i) {
+        size_t needed =
+            fuse_add_direntry(request, buffer.data() + used, size - used, names[i].first.c_str(),
+                              &names[i].second, static_cast<off_t>(i + 1));
+        if (needed > size - used) break;
+        used += needed;
+    }
+    fuse_reply_buf(request, buffer.data(), used);
+}
+
+const fuse_lowlevel_ops kOperations = [] {
+    fuse_lowlevel_ops operations{};
+    operations.init = on_init;
+    operations.lookup = on_lookup;
+    operations.getattr = on_getattr;
+    operations.setattr = on_setattr;
+    operations.open = on_open;
+    operations.read = on_read;
+    operations.write = on_write;
+    operations.release = on_release;
+    operations.readdir = on_readdir;
+    return operations;
+}();
+
+bool served_by_live_fsev(const std::string &path) {
+    for (const auto &mount : read_mountinfo("self"))
+        if (mount.mount_point == path && mount.fstype == kFilesystemType) return true;
+    return false;
+}
+
+}  // namespace
+
+RunDirectory::RunDirectory(std::string path) : path_(std::move(path)) {}
+
+RunDirectory::~RunDirectory() {
+    stop();
+}
+
+void RunDirectory::add_read_only_file(const std::string &name, Content content) {
+    add_file(name, std::move(content), nullptr);
+}
+
+void RunDirectory::add_writable_file(const std::string &name, Content content,
+                                     WriteHandler on_write) {
+    add_file(name, std::move(content), std::move(on_write));
+}
+
+void RunDirectory::add_file(const std::string &name, Content content, WriteHandler on_write) {
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
+        throw system_error(EINVAL, "run directory file name '" + name + "'");
+    std::lock_guard lock(files_mutex_);
+    for (const auto &[inode, file] : files_)
+        if (file->name == name) throw system_error(EEXIST, "run directory file " + name);
+    auto file = std::make_shared<File>();
+    file->inode = next_inode_++;
+    file->name = name;
+    file->content = std::move(content);
+    file->on_write = std::move(on_write);
+    files_.emplace(file->inode, std::move(file));
+}
+
+std::shared_ptr<const RunDirectory::File> RunDirectory::file_by_inode(uint64_t inode) const {
+    std::lock_guard lock(files_mutex_);
+    auto found = files_.find(inode);
+    return found == files_.end() ? nullptr : found->second;
+}
+
+std::shared_ptr<const RunDirectory::File> RunDirectory::file_by_name(
+    const std::string &name) const {
+    std::lock_guard lock(files_mutex_);
+    for (const auto &[inode, file] : files_)
+        if (file->name == name) return file;
+    return nullptr;
+}
+
+std::map<uint64_t, std::shared_ptr<const RunDirectory::File>> RunDirectory::files() const {
+    std::lock_guard lock(files_mutex_);
+    return files_;
+}
+
+void RunDirectory::prepare_mount_point() {
+    struct stat status {};
+    if (::stat(path_.c_str(), &status) != 0) {
+        if (errno == ENOTCONN) {
+            // A daemon that died left its FUSE mount behind: detach it.
+            std::cerr << "fsev-bpf: " << path_ << ": clearing a stale FUSE mount" << std::endl;
+            if (::umount2(path_.c_str(), MNT_DETACH) != 0)
+                throw last_system_error("umount stale " + path_);
+        } else if (errno != ENOENT) {
+            throw last_system_error("stat " + path_);
+        }
+    } else if (served_by_live_fsev(path_)) {
+        throw system_error(EBUSY, path_ + " is already served by a running fsev-bpf");
+    }
+    std::error_code error;
+    std::filesystem::create_directories(path_, error);
+    if (error) throw std::system_error(error, "create " + path_);
+    if (!std::filesystem::is_directory(path_)) throw system_error(ENOTDIR, "--run-dir " + path_);
+}
+
+void RunDirectory::start() {
+    if (session_) return;
+    prepare_mount_point();
+    std::vector<std::string> arguments = {
+        "fsev-bpf", "-o", "allow_other,default_permissions,fsname=fsev-bpf,subtype=fsev"};
+    std::vector<char *> argv;
+    for (auto &argument : arguments) argv.push_back(argument.data());
+    fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+    session_ = fuse_session_new(&args, &kOperations, sizeof kOperations, this);
+    if (!session_) throw system_error(EINVAL, "fuse_session_new");
+    if (fuse_session_mount(session_, path_.c_str()) != 0) {
+        fuse_session_destroy(session_);
+        session_ = nullptr;
+        throw system_error(EIO, "mount FUSE at " + path_ + " (see the message above)");
+    }
+    stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!stop_event_.valid()) {
+        stop();
+        throw last_system_error("eventfd");
+    }
+    {
+        std::lock_guard lock(writes_mutex_);
+        accepting_writes_ = true;
+    }
+    write_thread_ = std::thread([this] { serve_writes(); });
+    request_thread_ = std::thread([this] { serve_requests(); });
+}
+
+void RunDirectory::stop() {
+    if (!session_) return;
+    // Writes first, while requests are still served: a write being handled
+    // may be waiting on a lookup in this very directory.
+    {
+        std::lock_guard lock(writes_mutex_);
+        accepting_writes_ = false;
+    }
+    writes_ready_.notify_all();
+    if (write_thread_.joinable()) write_thread_.join();
+    if (request_thread_.joinable()) {
+        uint64_t one = 1;
+        if (::write(stop_event_.get(), &one, sizeof one) < 0) std::perror("fsev-bpf: eventfd");
+        request_thread_.join();
+    }
+    fuse_session_unmount(session_);
+    fuse_session_destroy(session_);
+    session_ = nullptr;
+}
+
+bool RunDirectory::queue_write(fuse_req *request, std::shared_ptr<const File> file,
+                               std::string data, const Writer &writer) {
+    {
+        std::lock_guard lock(writes_mutex_);
+        if (!accepting_writes_) return false;
+        writes_.push_back(WriteJob{request, std::move(file), std::move(data), writer});
+    }
+    writes_ready_.notify_one();
+    return true;
+}
+
+void RunDirectory::serve_writes() {
+    while (true) {
+        WriteJob job;
+        {
+            std::unique_lock lock(writes_mutex_);
+            writes_ready_.wait(lock, [this] { return !writes_.empty() || !accepting_writes_; });
+            if (writes_.empty()) return;  // stopping, and nothing left to answer
+            job = std::move(writes_.front());
+            writes_.pop_front();
+        }
+        int error = job.file->on_write(job.data, job.writer);
+        if (error)
+            fuse_reply_err(job.request, error);
+        else
+            fuse_reply_write(job.request, job.data.size());
+    }
+}
+
+void RunDirectory::serve_requests() {
+    fuse_buf buffer{};
+    pollfd ready[2] = {{fuse_session_fd(session_), POLLIN, 0}, {stop_event_.get(), POLLIN, 0}};
+    while (!fuse_session_exited(session_)) {
+        if (::poll(ready, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            std::perror("fsev-bpf: poll on /dev/fuse");
+            break;
+        }
+        if (ready[1].revents) break;
+        if (!ready[0].revents) continue;
+        int got = fuse_session_receive_buf(session_, &buffer);
+        if (got == -EINTR || got == -EAGAIN) continue;
+        if (got <= 0) break;  // unmounted from outside (0) or an error
+        fuse_session_process_buf(session_, &buffer);
+    }
+    std::free(buffer.mem);
+}
+
+}  // namespace fsev

@@ -1,0 +1,102 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include "common/unique_fd.h"
+
+struct fuse_session;
+struct fuse_req;
+
+namespace fsev {
+
+// Who wrote, as FUSE reports it.
+struct Writer {
+    pid_t pid = 0;
+    uid_t uid = 0;
+    gid_t gid = 0;
+};
+
+// The daemon's run directory (/run/fsev): a small FUSE filesystem whose files
+// are computed on read and, for writable ones, handled on write. Owned by
+// root; mounted allow_other + default_permissions, so everyone may read and
+// only root may write.
+//
+// Threads: one serves FUSE requests; writes go to a second thread, so a write
+// handler that walks a path through this same directory (its lookups are FUSE
+// requests) cannot deadlock. Callbacks run on those threads.
+class RunDirectory {
+  public:
+    using Content = std::function<std::string()>;
+    // Returns 0 (the write succeeded, whole) or the errno to fail it with.
+    using WriteHandler = std::function<int(std::string_view data, const Writer &writer)>;
+
+    explicit RunDirectory(std::string path);
+    ~RunDirectory();  // stop()
+    RunDirectory(const RunDirectory &) = delete;
+    RunDirectory &operator=(const RunDirectory &) = delete;
+
+    // Mode 0444: every read gets `content()` as it is at open time.
+    void add_read_only_file(const std::string &name, Content content);
+    // Mode 0644: each write() call is passed to `on_write` whole.
+    void add_writable_file(const std::string &name, Content content, WriteHandler on_write);
+
+    // Creates the directory if missing, clears a stale FUSE mount left by a
+    // crashed daemon, mounts and starts serving. Throws on failure.
+    void start();
+    // Stops serving and unmounts; nothing stays mounted. Idempotent.
+    void stop();
+    const std::string &path() const { return path_; }
+
+    // Operations the FUSE callbacks reach (public for the C callbacks only).
+    struct File {
+        uint64_t inode = 0;
+        std::string name;
+        Content content;
+        WriteHandler on_write;  // empty: read-only
+    };
+    std::shared_ptr<const File> file_by_inode(uint64_t inode) const;
+    std::shared_ptr<const File> file_by_name(const std::string &name) const;
+    std::map<uint64_t, std::shared_ptr<const File>> files() const;
+    // Queues a write for the writer thread; false once stopping.
+    bool queue_write(fuse_req *request, std::shared_ptr<const File> file, std::string data,
+                     const Writer &writer);
+
+  private:
+    struct WriteJob {
+        fuse_req *request = nullptr;
+        std::shared_ptr<const File> file;
+        std::string data;
+        Writer writer;
+    };
+    void add_file(const std::string &name, Content content, WriteHandler on_write);
+    void prepare_mount_point();
+    void serve_requests();
+    void serve_writes();
+
+    std::string path_;
+    mutable std::mutex files_mutex_;
+    std::map<uint64_t, std::shared_ptr<const File>> files_;
+    uint64_t next_inode_ = 2;  // 1 is the directory itself
+
+    fuse_session *session_ = nullptr;
+    UniqueFd stop_event_;  // wakes the request thread to stop
+    std::thread request_thread_;
+
+    std::mutex writes_mutex_;
+    std::condition_variable writes_ready_;
+    std::deque<WriteJob> writes_;
+    bool accepting_writes_ = false;
+    std::thread write_thread_;
+};
+
+}  // namespace fsev

@@ -1,0 +1,32 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fsev {
+
+// One line of /proc/PID/mountinfo (see proc(5)), escapes decoded.
+struct MountInfo {
+    uint64_t mount_id = 0;
+    dev_t device = 0;           // major:minor, the superblock's st_dev
+    std::string root;           // the filesystem's directory mounted here
+    std::string mount_point;    // relative to the reading process's root
+    std::string fstype;         // e.g. ext4, fuse.sshfs
+    std::string source;         // e.g. /dev/loop0, or "none"
+    std::string super_options;  // the superblock's options, e.g. rw,errors=remount-ro
+};
+
+// Parses the file's text; lines it does not understand are skipped.
+std::vector<MountInfo> parse_mountinfo(std::string_view text);
+
+// Decodes the kernel's `\ooo` escapes (space, tab, newline, backslash).
+std::string unescape_mount_field(std::string_view text);
+
+// Reads /proc/PID/mountinfo ("self" for the daemon). Throws std::system_error.
+std::vector<MountInfo> read_mountinfo(const std::string &pid);
+
+}  // namespace fsev
