@@ -1,6 +1,7 @@
 #include "support/daemon_process.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -26,6 +27,8 @@ DaemonProcess::DaemonProcess(const std::vector<std::string> &given_arguments) {
         char pattern[] = "/tmp/fsev-run-XXXXXX";
         if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
         own_temp_dir_ = pattern;
+        // Like /run: everyone may look in (unprivileged listeners read the netlink file).
+        ::chmod(pattern, 0755);
         run_dir_ = own_temp_dir_ + "/run";
         arguments.insert(arguments.begin(), {"--run-dir", run_dir_});
     }
