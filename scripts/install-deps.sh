@@ -8,6 +8,7 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libgtest-dev googletest
   e2fsprogs util-linux mount kmod
+  libcpp-httplib-dev libsystemd-dev nlohmann-json3-dev prometheus curl
 )
 
 missing=()

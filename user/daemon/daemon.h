@@ -5,6 +5,8 @@
 #include "common/event_loop.h"
 #include "daemon/options.h"
 #include "fsev/bpf_shared.h"
+#include "metrics/http_server.h"
+#include "metrics/registry.h"
 #include "probes/ext4_probes.h"
 
 namespace fsev {
@@ -25,6 +27,8 @@ class Daemon {
     DaemonOptions options_;
     EventLoop loop_;  // first: blocks SIGINT/SIGTERM before any thread starts
     Ext4Probes probes_;
+    metrics::Registry metrics_;  // before the server, which reads it from its thread
+    std::unique_ptr<metrics::HttpServer> metrics_server_;
     std::unique_ptr<RecordStream> records_;
 };
 
