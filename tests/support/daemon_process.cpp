@@ -40,13 +40,24 @@ DaemonProcess::DaemonProcess(const std::vector<std::string> &arguments) {
 DaemonProcess::~DaemonProcess() {
     if (pid_ > 0) {
         ::kill(pid_, SIGTERM);
-        for (int i = 0; i < 50 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i) ::usleep(100000);
-        if (::waitpid(pid_, nullptr, WNOHANG) == 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                ::kill(pid_, SIGKILL);
+                ::waitpid(pid_, nullptr, 0);
+                break;
+            }
+            wait_draining_output();
         }
     }
     if (output_fd_ >= 0) ::close(output_fd_);
+}
+
+// A daemon blocked writing to a full output pipe never reaches its signal
+// handling; keep reading while we wait for it to exit.
+void DaemonProcess::wait_draining_output() {
+    if (end_of_output_ || !read_some(std::chrono::milliseconds(100)))
+        ::usleep(10000);
 }
 
 bool DaemonProcess::read_some(std::chrono::milliseconds timeout) {
@@ -82,7 +93,7 @@ int DaemonProcess::stop(int signal_number) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, signal_number);
     int status = 0;
-    ::waitpid(pid_, &status, 0);
+    while (::waitpid(pid_, &status, WNOHANG) == 0) wait_draining_output();
     pid_ = -1;
     while (read_some(std::chrono::milliseconds(0))) {
     }

@@ -27,6 +27,7 @@ class DaemonProcess {
 
   private:
     bool read_some(std::chrono::milliseconds timeout);
+    void wait_draining_output();
 
     pid_t pid_ = -1;
     int output_fd_ = -1;
