@@ -56,8 +56,7 @@ DaemonProcess::~DaemonProcess() {
 // A daemon blocked writing to a full output pipe never reaches its signal
 // handling; keep reading while we wait for it to exit.
 void DaemonProcess::wait_draining_output() {
-    if (end_of_output_ || !read_some(std::chrono::milliseconds(100)))
-        ::usleep(10000);
+    if (end_of_output_ || !read_some(std::chrono::milliseconds(100))) ::usleep(10000);
 }
 
 bool DaemonProcess::read_some(std::chrono::milliseconds timeout) {
