@@ -8,7 +8,10 @@
 
 namespace fsev::test {
 
-CommandResult run_command(const std::vector<std::string> &argv) {
+namespace {
+
+// stdin_fd < 0: the child keeps ours.
+CommandResult run_with_stdin(const std::vector<std::string> &argv, int stdin_fd) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     pid_t child = ::fork();
@@ -16,6 +19,7 @@ CommandResult run_command(const std::vector<std::string> &argv) {
     if (child == 0) {
         ::dup2(pipe_fds[1], STDOUT_FILENO);
         ::dup2(pipe_fds[1], STDERR_FILENO);
+        if (stdin_fd >= 0) ::dup2(stdin_fd, STDIN_FILENO);
         std::vector<char *> args;
         for (const auto &arg : argv) args.push_back(const_cast<char *>(arg.c_str()));
         args.push_back(nullptr);
@@ -32,6 +36,34 @@ CommandResult run_command(const std::vector<std::string> &argv) {
     int status = 0;
     ::waitpid(child, &status, 0);
     if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+    return result;
+}
+
+}  // namespace
+
+CommandResult run_command(const std::vector<std::string> &argv) {
+    return run_with_stdin(argv, -1);
+}
+
+CommandResult run_command_with_input(const std::vector<std::string> &argv,
+                                     const std::string &input) {
+    // The input goes through a temporary file so a child that answers
+    // before reading everything cannot deadlock us on a full pipe.
+    char path[] = "/tmp/fsev-test-input-XXXXXX";
+    int input_fd = ::mkstemp(path);
+    if (input_fd < 0) throw std::runtime_error("mkstemp failed");
+    ::unlink(path);
+    for (size_t done = 0; done < input.size();) {
+        ssize_t wrote = ::write(input_fd, input.data() + done, input.size() - done);
+        if (wrote <= 0) {
+            ::close(input_fd);
+            throw std::runtime_error("writing command input failed");
+        }
+        done += static_cast<size_t>(wrote);
+    }
+    ::lseek(input_fd, 0, SEEK_SET);
+    CommandResult result = run_with_stdin(argv, input_fd);
+    ::close(input_fd);
     return result;
 }
 

@@ -13,6 +13,10 @@ struct CommandResult {
 // Runs a program (searched in PATH) and waits for it.
 CommandResult run_command(const std::vector<std::string> &argv);
 
+// Runs it with `input` on its standard input.
+CommandResult run_command_with_input(const std::vector<std::string> &argv,
+                                     const std::string &input);
+
 // Runs it and throws std::runtime_error naming the command and its output
 // when it does not exit 0.
 std::string run_checked(const std::vector<std::string> &argv);

@@ -1,5 +1,7 @@
 #include "support/daemon_process.h"
 
+#include "support/free_port.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <poll.h>
@@ -19,9 +21,17 @@ std::string built_binary(const std::string &name) {
 
 DaemonProcess::DaemonProcess(const std::vector<std::string> &given_arguments) {
     std::vector<std::string> arguments = given_arguments;
+    bool metrics_address_given = false;
     for (size_t i = 0; i < arguments.size(); ++i) {
         if (arguments[i] == "--run-dir" && i + 1 < arguments.size()) run_dir_ = arguments[i + 1];
         if (arguments[i].rfind("--run-dir=", 0) == 0) run_dir_ = arguments[i].substr(10);
+        if (arguments[i].rfind("--metrics-address", 0) == 0) metrics_address_given = true;
+    }
+    // Tests run daemons side by side: each gets its own metrics port.
+    if (!metrics_address_given) {
+        metrics_port_ = free_loopback_port();
+        arguments.insert(arguments.begin(),
+                         {"--metrics-address", "127.0.0.1:" + std::to_string(metrics_port_)});
     }
     if (run_dir_.empty()) {
         char pattern[] = "/tmp/fsev-run-XXXXXX";

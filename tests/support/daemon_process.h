@@ -29,6 +29,8 @@ class DaemonProcess {
     // status (-1 if killed).
     int stop(int signal_number = 15);
     const std::string &run_dir() const { return run_dir_; }
+    // The /metrics port chosen when the arguments named none (else 0).
+    int metrics_port() const { return metrics_port_; }
     const std::string &output() const { return output_; }
     pid_t pid() const { return pid_; }
 
@@ -43,7 +45,8 @@ class DaemonProcess {
     bool end_of_output_ = false;  // the daemon closed its output (exited)
     size_t scanned_ = 0;          // lines before this offset were already matched
     std::string run_dir_;         // the daemon's --run-dir
-    std::string own_temp_dir_;    // made here when no --run-dir was given
+    int metrics_port_ = 0;
+    std::string own_temp_dir_;  // made here when no --run-dir was given
 };
 
 // Path of a binary built into build/ (e.g. "fsev-bpf").

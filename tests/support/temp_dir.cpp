@@ -11,9 +11,9 @@
 
 namespace fsev::test {
 
-TempDir::TempDir() {
-    char pattern[] = "/tmp/fsev-test-XXXXXX";
-    if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+TempDir::TempDir(const std::string &prefix) {
+    std::string pattern = "/tmp/" + prefix + "-XXXXXX";
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
 }
 

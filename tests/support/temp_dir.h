@@ -9,7 +9,7 @@ namespace fsev::test {
 // first) and removes it, whatever state a failing test left behind.
 class TempDir {
   public:
-    TempDir();
+    explicit TempDir(const std::string &prefix = "fsev-test");
     ~TempDir();
     TempDir(const TempDir &) = delete;
     TempDir &operator=(const TempDir &) = delete;

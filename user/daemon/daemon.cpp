@@ -8,9 +8,11 @@
 
 #include "common/device.h"
 #include "config/startup_file.h"
-#include "netlink/discovery.h"
+#include "daemon/service_notify.h"
 #include "events/record_format.h"
+#include "metrics/bpf_program_stats.h"
 #include "mounts/path_resolver.h"
+#include "netlink/discovery.h"
 
 namespace fsev {
 
@@ -32,6 +34,7 @@ Daemon::Daemon(const DaemonOptions &options)
                   [this](const Event &event) { publish(event); }),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
                    [this](dev_t device) { return trace_sync_.find_by_device(device); }),
+      metrics_(FSEV_VERSION),
       new_trace_announcer_(publisher_),
       mount_events_(
           [this](const Event &event) { publish(event); },
@@ -40,7 +43,17 @@ Daemon::Daemon(const DaemonOptions &options)
           },
           [this](dev_t device) { interpreter_.writable_again(kernel_dev_from_user(device)); }) {
     sinks_.push_back(&publisher_);
+    sinks_.push_back(&metrics_);
     probes_.attach();
+    metrics_.set_ring_buffer_drops_source([this] { return probes_.dropped_records(); });
+    metrics_.set_netlink_send_errors_source([this] { return publisher_.send_errors(); });
+    metrics_.set_bpf_programs_source(
+        [this] { return metrics::read_bpf_program_stats(probes_.program_fds()); },
+        metrics::bpf_stats_enabled);
+    // Started after the event loop blocked SIGINT/SIGTERM, so its threads
+    // never take them; binding here makes a busy port fail start-up.
+    metrics_server_ = std::make_unique<metrics::HttpServer>(
+        options_.metrics_address, [this] { return metrics_.render_text(); });
     records_ = std::make_unique<RecordStream>(
         probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
     loop_.watch(records_->epoll_fd(), [this] {
@@ -53,6 +66,7 @@ Daemon::Daemon(const DaemonOptions &options)
     trace_table_.add_observer(&trace_sync_);
     trace_table_.add_observer(&new_trace_announcer_);
     trace_table_.add_observer(&mount_events_);
+    trace_table_.add_observer(&metrics_);
     trace_table_.add_observer(&trace_log_);
     if (options_.config_file) {
         // Relative paths in the startup file are relative to the daemon's
@@ -81,6 +95,7 @@ int Daemon::on_config_write(std::string_view data, const Writer &writer) {
     try {
         ProcessPathResolver writer_view(writer.pid);
         trace_table_.apply_write(data, writer_view);
+        metrics_.count_config_write(true);
         return 0;
     } catch (const RequestError &error) {
         std::string line = "fsev-bpf: config: write by pid " + std::to_string(writer.pid) +
@@ -89,6 +104,7 @@ int Daemon::on_config_write(std::string_view data, const Writer &writer) {
         if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
             // The writer still gets the errno.
         }
+        metrics_.count_config_write(false);
         return error.error_number();
     } catch (const std::exception &error) {
         std::string line = "fsev-bpf: config: write by pid " + std::to_string(writer.pid) +
@@ -120,15 +136,19 @@ void Daemon::publish(const Event &event, uint64_t suppressed_before) {
 }
 
 int Daemon::run() {
-    // Its own line, so consumers and tests can pick the channel up.
+    // Their own lines, so consumers and tests can pick the channel up.
     std::cout << "fsev-bpf: netlink: family " FS_EVENT_FAMILY_NAME " family_id="
               << publisher_.channel().family_id << " group_id=" << publisher_.channel().group
+              << std::endl;
+    std::cout << "fsev-bpf: metrics at http://" << options_.metrics_address << "/metrics"
               << std::endl;
     std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
               << " BPF programs attached (prog ids";
     for (uint32_t id : probes_.program_ids()) std::cout << ' ' << id;
     std::cout << ")" << std::endl;
+    notify_ready();
     int signal_number = loop_.run();
+    notify_stopping();
     records_->drain();  // what arrived before the signal still gets reported
     run_directory_->stop();
     probes_.detach();

@@ -16,6 +16,8 @@
 #include "fsev/bpf_shared.h"
 #include "netlink/new_trace_announcer.h"
 #include "netlink/publisher.h"
+#include "metrics/http_server.h"
+#include "metrics/registry.h"
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
 
@@ -53,6 +55,8 @@ class Daemon {
     RecordInterpreter interpreter_;
     std::mutex publish_mutex_;
     std::vector<EventSink *> sinks_;
+    metrics::Registry metrics_;  // before the server, which reads it from its thread
+    std::unique_ptr<metrics::HttpServer> metrics_server_;
     std::unique_ptr<RecordStream> records_;
     NewTraceAnnouncer new_trace_announcer_;
     MountEvents mount_events_;

@@ -73,6 +73,15 @@ std::vector<uint32_t> Ext4Probes::program_ids() const {
     return ids;
 }
 
+std::vector<std::pair<std::string, int>> Ext4Probes::program_fds() const {
+    std::vector<std::pair<std::string, int>> programs;
+    bpf_program *program = nullptr;
+    bpf_object__for_each_program(program, skeleton_->obj) {
+        programs.emplace_back(bpf_program__name(program), bpf_program__fd(program));
+    }
+    return programs;
+}
+
 int Ext4Probes::records_map_fd() const {
     return bpf_map__fd(skeleton_->maps.records);
 }

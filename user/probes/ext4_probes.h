@@ -40,6 +40,8 @@ class Ext4Probes {
     void detach() { links_.clear(); }
     std::vector<std::string> attached_programs() const;
     std::vector<uint32_t> program_ids() const;  // kernel ids, as `bpftool prog show` lists them
+    // (program name, fd) of every loaded program, e.g. for its run statistics.
+    std::vector<std::pair<std::string, int>> program_fds() const;
 
     int records_map_fd() const;
     int traced_superblocks_map_fd() const;

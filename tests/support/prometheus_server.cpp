@@ -1,0 +1,176 @@
+#include "support/prometheus_server.h"
+
+#include <fcntl.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "support/network.h"
+
+namespace fsev::test {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string yaml_quoted(const std::string &text) {
+    std::string quoted = "\"";
+    for (char c : text) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+    }
+    return quoted + "\"";
+}
+
+std::string config_text(const PrometheusOptions &options) {
+    std::ostringstream yaml;
+    yaml << "global:\n"
+         << "  scrape_interval: " << options.scrape_interval << "\n"
+         << "  scrape_timeout: " << options.scrape_interval << "\n"
+         << "  evaluation_interval: " << options.evaluation_interval << "\n";
+    if (!options.rule_files.empty()) {
+        yaml << "rule_files:\n";
+        for (const auto &file : options.rule_files) yaml << "  - " << yaml_quoted(file) << "\n";
+    }
+    yaml << "scrape_configs:\n"
+         << "  - job_name: " << yaml_quoted(options.job_name) << "\n"
+         << "    static_configs:\n"
+         << "      - targets: [";
+    for (size_t i = 0; i < options.targets.size(); ++i)
+        yaml << (i ? ", " : "") << yaml_quoted(options.targets[i]);
+    yaml << "]\n";
+    return yaml.str();
+}
+
+}  // namespace
+
+PrometheusServer::PrometheusServer(const PrometheusOptions &options) {
+    char pattern[] = "/tmp/fsev-prometheus-XXXXXX";
+    if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+    directory_ = pattern;
+    std::string config = directory_ + "/prometheus.yml";
+    std::ofstream(config) << config_text(options);
+    port_ = free_loopback_port();
+    std::vector<std::string> arguments = {
+        "prometheus",
+        "--config.file=" + config,
+        "--storage.tsdb.path=" + directory_ + "/data",
+        "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+        "--log.level=warn",
+    };
+    std::string log_path = directory_ + "/prometheus.log";
+    pid_ = ::fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(log, STDOUT_FILENO);
+        ::dup2(log, STDERR_FILENO);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        std::vector<char *> args;
+        for (auto &argument : arguments) args.push_back(argument.data());
+        args.push_back(nullptr);
+        ::execvp(args[0], args.data());
+        ::_exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (true) {
+        if (http_get(port_, "/-/ready").status == 200) return;
+        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+            pid_ = -1;
+            std::string message = "prometheus exited during start-up:\n" + log();
+            std::filesystem::remove_all(directory_);
+            throw std::runtime_error(message);
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            std::string message = "prometheus not ready after 60 s:\n" + log();
+            stop();
+            std::filesystem::remove_all(directory_);
+            throw std::runtime_error(message);
+        }
+        std::this_thread::sleep_for(200ms);
+    }
+}
+
+PrometheusServer::~PrometheusServer() {
+    stop();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+}
+
+void PrometheusServer::stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i)
+        std::this_thread::sleep_for(100ms);
+    if (::waitpid(pid_, nullptr, WNOHANG) == 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+    }
+    pid_ = -1;
+}
+
+std::string PrometheusServer::log() const {
+    std::ifstream file(directory_ + "/prometheus.log");
+    std::ostringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+nlohmann::json PrometheusServer::get_api(const std::string &path_and_query) const {
+    HttpResponse response = http_get(port_, path_and_query);
+    if (response.status != 200)
+        throw std::runtime_error("prometheus " + path_and_query + ": HTTP " +
+                                 std::to_string(response.status) + " " + response.error + " " +
+                                 response.body);
+    nlohmann::json answer = nlohmann::json::parse(response.body);
+    if (answer.value("status", "") != "success")
+        throw std::runtime_error("prometheus " + path_and_query + ": " + response.body);
+    return answer["data"];
+}
+
+nlohmann::json PrometheusServer::query(const std::string &expression) const {
+    httplib::Params params{{"query", expression}};
+    std::string encoded = httplib::detail::params_to_query_str(params);
+    return get_api("/api/v1/query?" + encoded)["result"];
+}
+
+nlohmann::json PrometheusServer::alerts() const {
+    return get_api("/api/v1/alerts")["alerts"];
+}
+
+nlohmann::json PrometheusServer::poll_until(
+    const std::function<nlohmann::json()> &fetch,
+    const std::function<bool(const nlohmann::json &)> &accept, std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        nlohmann::json result = fetch();
+        if (accept(result) || std::chrono::steady_clock::now() > deadline) return result;
+        std::this_thread::sleep_for(500ms);
+    }
+}
+
+std::vector<nlohmann::json> alerts_matching(
+    const nlohmann::json &alerts, const std::string &alert_name, const std::string &state,
+    const std::vector<std::pair<std::string, std::string>> &labels) {
+    std::vector<nlohmann::json> found;
+    for (const auto &alert : alerts) {
+        const auto &alert_labels = alert["labels"];
+        if (alert_labels.value("alertname", "") != alert_name) continue;
+        if (alert.value("state", "") != state) continue;
+        bool all = true;
+        for (const auto &[name, value] : labels) all = all && alert_labels.value(name, "") == value;
+        if (all) found.push_back(alert);
+    }
+    return found;
+}
+
+}  // namespace fsev::test
