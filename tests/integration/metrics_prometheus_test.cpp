@@ -5,8 +5,6 @@
 #include <csignal>
 #include <regex>
 
-#include "metrics/http_server.h"
-#include "metrics/registry.h"
 #include "support/command.h"
 #include "support/daemon_process.h"
 #include "support/loop_ext4.h"
@@ -69,56 +67,36 @@ TEST_F(MetricsPrometheusTest, ScrapesTheDaemonAndFiresExporterDownWhenItStops) {
         << alerts.dump(2);
 }
 
-// The threshold path end to end on a real filling ext4 loop mount, except
-// for one link: the trace table and the THRESH events do not exist in this
-// branch yet (config and events issues), so the test plays the daemon's part
-// and feeds the real registry through its TraceTableObserver and EventSink
-// interfaces, served by the real HTTP server. After the merge the lead
-// replaces the marked part with the real daemon (see the README).
+// The threshold path end to end: a real filling ext4 loop mount registered
+// through the real daemon's config file; the BPF programs see the crossings;
+// the daemon's /metrics is scraped by a real Prometheus running the shipped
+// alert rules.
 TEST_F(MetricsPrometheusTest, ThresholdAlertFiresAndAvailableBytesMatchStatfs) {
     test::LoopExt4 fs({.size_mib = 64});
     uint64_t block_size = fs.block_size();
     uint64_t start_blocks = fs.available_blocks();
     ASSERT_GT(start_blocks, 4096u);
 
-    metrics::Registry registry(FSEV_VERSION);
-    metrics::HttpServer server("127.0.0.1:0", [&registry] { return registry.render_text(); });
-    std::string target = "127.0.0.1:" + std::to_string(server.port());
+    test::DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    std::string target = "127.0.0.1:" + std::to_string(daemon.metrics_port());
     PrometheusServer prometheus({.targets = {target}, .rule_files = {shipped_rules}});
 
-    // --- stands in for: `echo "MOUNT thr L1 L2" > RUN_DIR/config` --------
-    TraceEntry entry;
-    entry.id = 4242;
-    entry.device = fs.device();
-    entry.types = TRACE_THRESH;
-    entry.has_lower = entry.has_upper = true;
-    entry.lower_level = start_blocks - 1024;  // 4 MiB taken
-    entry.upper_level = start_blocks - 2048;  // 8 MiB taken
-    entry.mount_point = fs.mount_point();
-    entry.fstype = "ext4";
-    entry.source = fs.loop_device();
-    registry.entry_created(entry);
-    // ------------------------------------------------------------------------
+    uint64_t lower = start_blocks - 1024;  // 4 MiB taken
+    uint64_t upper = start_blocks - 2048;  // 8 MiB taken
+    auto written =
+        test::run_command({"bash", "-c",
+                           "echo '" + fs.mount_point() + " thr " + std::to_string(lower) + " " +
+                               std::to_string(upper) + "' > " + daemon.run_dir() + "/config"});
+    ASSERT_EQ(written.exit_code, 0) << written.output << daemon.output();
+    std::string listing = test::run_checked({"cat", daemon.run_dir() + "/config"});
+    std::string trace_id = listing.substr(0, listing.find(' '));
 
     fs.write_file("fill", (2048 + 256) * block_size, true);
-    uint64_t now_blocks = fs.available_blocks();
-    ASSERT_LE(now_blocks, entry.upper_level);
-
-    // --- stands in for: the BPF side noticing both crossings -----------------
-    for (uint32_t id : {FS_THRESH_LR_REACHED, FS_THRESH_UR_REACHED}) {
-        Event event;
-        event.type = FS_EVENT_THRESH;
-        event.id = id;
-        event.trace_id = entry.id;
-        event.direction = FS_EVENT_DIR_FILLING;
-        event.available_blocks = now_blocks;
-        event.block_size = static_cast<uint32_t>(block_size);
-        registry.deliver(event);
-    }
-    // ------------------------------------------------------------------------
+    ASSERT_LE(fs.available_blocks(), upper);
 
     std::vector<std::pair<std::string, std::string>> labels = {
-        {"mountpoint", fs.mount_point()}, {"device", fs.loop_device()}, {"trace_id", "4242"}};
+        {"mountpoint", fs.mount_point()}, {"device", fs.loop_device()}, {"trace_id", trace_id}};
     json alerts = PrometheusServer::poll_until(
         [&] { return prometheus.alerts(); },
         [&](const json &a) {
