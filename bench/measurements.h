@@ -1,0 +1,30 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "table.h"
+
+namespace fsev::bench {
+
+struct BenchConfig {
+    bool quick = false;                        // the smoke run: tiny counts, same code paths
+    std::string image_directory = "/dev/shm";  // where the loop images live
+    std::string daemon_path;                   // build/fsev-bpf, for its RSS
+    int rounds = 5;                            // alternations of loaded / not loaded (2)
+    double seconds_per_run = 1.0;              // one workload run (1, 2)
+    int latency_crossings = 400;               // crossings timed, half each way (3)
+    int poll_samples = 8;                      // crossings found by real 1 s statfs polling (3)
+    double storm_seconds = 3.0;                // threshold storm (4)
+    int scale_entries = 1000;                  // trace entries applied at once (5)
+};
+
+BenchConfig quick_config(BenchConfig config);
+
+void measure_hot_path_cost(const BenchConfig &config, Report &report);  // 1
+void measure_workload_cost(const BenchConfig &config, Report &report);  // 2
+void measure_latency(const BenchConfig &config, Report &report);        // 3
+void measure_burst(const BenchConfig &config, Report &report);          // 4
+void measure_scale(const BenchConfig &config, Report &report);          // 5
+
+}  // namespace fsev::bench

@@ -1,0 +1,77 @@
+#include "pipeline.h"
+
+#include <unistd.h>
+
+#include "events/record_format.h"
+
+namespace fsev::bench {
+
+namespace {
+
+ProbeOptions bench_probe_options() {
+    ProbeOptions options = probe_options_for_self();
+    options.daemon_tgid = 0;  // the workloads run in this process
+    return options;
+}
+
+}  // namespace
+
+uint16_t bench_family_id() {
+    return static_cast<uint16_t>(40000 + ::getpid() % 20000);
+}
+
+Pipeline::Pipeline(uint16_t family_id)
+    : publisher_(FsEventPublisher::choose(0, family_id)),
+      probes_(bench_probe_options()),
+      trace_sync_(probes_.traced_superblocks_map_fd(),
+                  [this](const Event &event) { publish(event, 0); }),
+      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); }) {
+    probes_.attach();
+    records_ =
+        std::make_unique<RecordStream>(probes_.records_map_fd(), [this](const fsev_record &record) {
+            ++records_read_;
+            for (const auto &[event, suppressed] : interpreter_.interpret(record))
+                publish(event, suppressed);
+        });
+    reader_ = std::thread([this] { read_records(); });
+}
+
+Pipeline::~Pipeline() {
+    stopping_ = true;
+    reader_.join();
+}
+
+void Pipeline::read_records() {
+    // The daemon waits in epoll on the ring buffer's fd and drains it; so does this.
+    while (!stopping_) records_->poll(50);
+    records_->drain();
+}
+
+void Pipeline::publish(const Event &event, uint64_t suppressed_before) {
+    // The daemon prints each event line to stdout; format it at the same cost.
+    std::string line = format_event(event, suppressed_before);
+    if (line.empty()) return;
+    publisher_.deliver(event);
+    ++events_published_;
+}
+
+}  // namespace fsev::bench
+
+namespace fsev::bench {
+
+TraceEntry threshold_entry(uint32_t id, const LoopFs &fs, uint64_t lower, uint64_t upper) {
+    TraceEntry entry;
+    entry.id = id;
+    entry.device = fs.device();
+    entry.types = TRACE_ALL;
+    entry.has_lower = true;
+    entry.has_upper = true;
+    entry.lower_level = lower;
+    entry.upper_level = upper;
+    entry.mount_point = fs.mount_point();
+    entry.fstype = "ext4";
+    entry.source = fs.loop_device();
+    return entry;
+}
+
+}  // namespace fsev::bench

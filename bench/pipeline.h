@@ -1,0 +1,62 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <thread>
+
+#include "events/record_interpreter.h"
+#include "loop_fs.h"
+#include "netlink/publisher.h"
+#include "probes/ext4_probes.h"
+#include "trace/bpf_trace_sync.h"
+
+namespace fsev::bench {
+
+// The daemon's event path, in this process: the real BPF object, the
+// traced_superblocks map written by BpfTraceSync, the ring buffer read on a
+// thread of its own, the record interpreter, the event line (formatted, not
+// printed) and the FS_EVENT netlink publisher — the same components and
+// order as user/daemon/daemon.cpp. In-process because trace entries cannot
+// yet be given to the real daemon from outside (the config file, issue 3).
+// The bench process writes the workloads itself, so its own I/O is not
+// filtered out (daemon_tgid = 0).
+class Pipeline {
+  public:
+    explicit Pipeline(uint16_t family_id);
+    ~Pipeline();
+    Pipeline(const Pipeline &) = delete;
+    Pipeline &operator=(const Pipeline &) = delete;
+
+    Ext4Probes &probes() { return probes_; }
+    BpfTraceSync &trace_sync() { return trace_sync_; }
+    FsEventPublisher &publisher() { return publisher_; }
+    uint64_t records_read() const { return records_read_; }
+    uint64_t events_published() const { return events_published_; }
+
+  private:
+    void read_records();
+    void publish(const Event &event, uint64_t suppressed_before);
+
+    FsEventPublisher publisher_;
+    Ext4Probes probes_;
+    BpfTraceSync trace_sync_;
+    RecordInterpreter interpreter_;
+    std::unique_ptr<RecordStream> records_;
+    std::atomic<uint64_t> records_read_{0};
+    std::atomic<uint64_t> events_published_{0};
+    std::atomic<bool> stopping_{false};
+    std::thread reader_;
+};
+
+// A netlink family id for this bench run, above the daemon's default range,
+// so other daemons on the machine (which start at 1024) do not share it.
+uint16_t bench_family_id();
+
+}  // namespace fsev::bench
+
+namespace fsev::bench {
+
+// A trace entry for `fs` with both thresholds (L1 = lower, L2 = upper).
+TraceEntry threshold_entry(uint32_t id, const LoopFs &fs, uint64_t lower, uint64_t upper);
+}  // namespace fsev::bench
