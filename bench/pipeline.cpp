@@ -25,7 +25,8 @@ Pipeline::Pipeline(uint16_t family_id)
       probes_(bench_probe_options()),
       trace_sync_(probes_.traced_superblocks_map_fd(),
                   [this](const Event &event) { publish(event, 0); }),
-      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); }) {
+      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
+                   [this](dev_t device) { return trace_sync_.find_by_device(device); }) {
     probes_.attach();
     records_ =
         std::make_unique<RecordStream>(probes_.records_map_fd(), [this](const fsev_record &record) {
