@@ -133,10 +133,10 @@ TEST(EventNames, EveryPublicIdHasItsHeaderName) {
     EXPECT_EQ(event_id_name(FS_WARN_ENOSPC_META), "FS_WARN_ENOSPC_META");
     EXPECT_EQ(event_id_name(FS_ERR_RO_REMOUNT), "FS_ERR_RO_REMOUNT");
     EXPECT_EQ(event_id_name(FS_INFO_REMOUNT_RW), "FS_INFO_REMOUNT_RW");
-    EXPECT_EQ(event_id_name(0x8000000), "UNKNOWN");
+    EXPECT_EQ(event_id_name(0x8000000), "0x8000000");
     EXPECT_EQ(event_type_name(FS_EVENT_NEW_TRACE), "NEW_TRACE");
     EXPECT_EQ(direction_name(FS_EVENT_DIR_FREEING), "freeing");
-    EXPECT_EQ(direction_name(FS_EVENT_DIR_NONE), "");
+    EXPECT_EQ(direction_name(FS_EVENT_DIR_NONE), "none");
 }
 
 }  // namespace

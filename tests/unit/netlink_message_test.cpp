@@ -5,7 +5,7 @@
 #include <bit>
 #include <vector>
 
-#include "netlink/event_names.h"
+#include "events/event_names.h"
 #include "netlink/fs_event_message.h"
 
 namespace fsev {

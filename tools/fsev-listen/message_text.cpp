@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "netlink/event_names.h"
+#include "events/event_names.h"
 
 namespace fsev {
 

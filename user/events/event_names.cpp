@@ -1,10 +1,12 @@
 #include "events/event_names.h"
 
+#include <cstdio>
+
 #include "fsev/fs_event.h"
 
 namespace fsev {
 
-std::string_view event_type_name(uint32_t type) {
+std::string event_type_name(uint32_t type) {
     switch (type) {
         case FS_EVENT_INFO:
             return "INFO";
@@ -16,12 +18,11 @@ std::string_view event_type_name(uint32_t type) {
             return "THRESH";
         case FS_EVENT_NEW_TRACE:
             return "NEW_TRACE";
-        default:
-            return "UNKNOWN";
     }
+    return "TYPE_" + std::to_string(type);
 }
 
-std::string_view event_id_name(uint32_t id) {
+std::string event_id_name(uint32_t id) {
     switch (id) {
         case FS_INFO_UMOUNT:
             return "FS_INFO_UMOUNT";
@@ -49,20 +50,22 @@ std::string_view event_id_name(uint32_t id) {
             return "FS_INFO_REMOUNT_RW";
         case FS_ERR_SHUTDOWN:
             return "FS_ERR_SHUTDOWN";
-        default:
-            return "UNKNOWN";
     }
+    char hex[16];
+    std::snprintf(hex, sizeof hex, "0x%x", id);
+    return hex;
 }
 
-std::string_view direction_name(uint32_t direction) {
+std::string direction_name(uint32_t direction) {
     switch (direction) {
+        case FS_EVENT_DIR_NONE:
+            return "none";
         case FS_EVENT_DIR_FILLING:
             return "filling";
         case FS_EVENT_DIR_FREEING:
             return "freeing";
-        default:
-            return "";
     }
+    return std::to_string(direction);
 }
 
 }  // namespace fsev

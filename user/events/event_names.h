@@ -1,15 +1,14 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
+#include <string>
 
 namespace fsev {
 
-// "INFO", "WARN", "ERR", "THRESH", "NEW_TRACE"; "UNKNOWN" otherwise.
-std::string_view event_type_name(uint32_t type);
-// The public header's names: "FS_THRESH_LR_REACHED", ...; "UNKNOWN" otherwise.
-std::string_view event_id_name(uint32_t id);
-// "filling", "freeing", or "" for none.
-std::string_view direction_name(uint32_t direction);
+// Printable names of the values in include/fsev/fs_event.h. Values without a
+// name (a newer daemon) print as numbers, never as an error.
+std::string event_type_name(uint32_t type);      // "THRESH", or "TYPE_7"
+std::string event_id_name(uint32_t id);          // "FS_THRESH_LR_REACHED", or "0x4000"
+std::string direction_name(uint32_t direction);  // "filling", "freeing", "none", or "7"
 
 }  // namespace fsev

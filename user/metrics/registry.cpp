@@ -1,5 +1,7 @@
 #include "metrics/registry.h"
 
+#include "events/event_names.h"
+
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 
@@ -57,39 +59,7 @@ std::string event_type_label(uint32_t type) {
 
 std::string event_id_label(uint32_t type, uint32_t id) {
     if (type == FS_EVENT_NEW_TRACE) return "FS_EVENT_NEW_TRACE";
-    switch (id) {
-        case FS_INFO_UMOUNT:
-            return "FS_INFO_UMOUNT";
-        case FS_WARN_UNKNOWN:
-            return "FS_WARN_UNKNOWN";
-        case FS_WARN_ENOSPC:
-            return "FS_WARN_ENOSPC";
-        case FS_WARN_ENOSPC_META:
-            return "FS_WARN_ENOSPC_META";
-        case FS_THRESH_LR_REACHED:
-            return "FS_THRESH_LR_REACHED";
-        case FS_THRESH_UR_REACHED:
-            return "FS_THRESH_UR_REACHED";
-        case FS_ERR_UNKNOWN:
-            return "FS_ERR_UNKNOWN";
-        case FS_ERR_RO_REMOUNT:
-            return "FS_ERR_RO_REMOUNT";
-        case FS_ERR_INTERNAL:
-            return "FS_ERR_INTERNAL";
-        case FS_ERR_CORRUPTED:
-            return "FS_ERR_CORRUPTED";
-        case FS_INFO_REMOUNT_RO:
-            return "FS_INFO_REMOUNT_RO";
-        case FS_INFO_REMOUNT_RW:
-            return "FS_INFO_REMOUNT_RW";
-        case FS_ERR_SHUTDOWN:
-            return "FS_ERR_SHUTDOWN";
-        default: {
-            char hex[16];
-            std::snprintf(hex, sizeof hex, "0x%x", id);
-            return hex;
-        }
-    }
+    return event_id_name(id);
 }
 
 Registry::Registry(std::string version) : version_(std::move(version)) {}
