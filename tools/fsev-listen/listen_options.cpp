@@ -1,19 +1,16 @@
 #include "listen_options.h"
 
-#include <charconv>
 #include <functional>
 #include <map>
+
+#include "common/command_line.h"
 
 namespace fsev {
 
 namespace {
 
 std::optional<uint64_t> parse_number(const std::string &text, uint64_t low, uint64_t high) {
-    uint64_t value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < low || value > high)
-        return std::nullopt;
-    return value;
+    return parse_number_in_range(text, low, high);
 }
 
 }  // namespace
@@ -80,36 +77,16 @@ ParsedListenCommandLine parse_listen_command_line(const std::vector<std::string>
          }},
     };
 
-    for (size_t i = 0; i < arguments.size(); ++i) {
-        const std::string &argument = arguments[i];
-        if (argument == "-h" || argument == "--help") {
-            parsed.action = ParsedListenCommandLine::Action::help;
-            continue;
-        }
-        if (argument == "-V" || argument == "--version") {
-            parsed.action = ParsedListenCommandLine::Action::version;
-            continue;
-        }
-        if (argument == "--json") {
-            options.json = true;
-            continue;
-        }
-        std::string name = argument, value;
-        bool inline_value = false;
-        if (size_t equals = argument.find('=');
-            argument.rfind("--", 0) == 0 && equals != std::string::npos) {
-            name = argument.substr(0, equals);
-            value = argument.substr(equals + 1);
-            inline_value = true;
-        }
-        auto option = with_value.find(name);
-        if (option == with_value.end()) return fail("unknown option '" + argument + "'");
-        if (!inline_value) {
-            if (i + 1 >= arguments.size()) return fail(name + " needs a value");
-            value = arguments[++i];
-        }
-        if (std::string error = option->second(value); !error.empty()) return fail(error);
-    }
+    OptionTable table;
+    table.with_value = std::move(with_value);
+    table.flags = {
+        {"-h", [&] { parsed.action = ParsedListenCommandLine::Action::help; }},
+        {"--help", [&] { parsed.action = ParsedListenCommandLine::Action::help; }},
+        {"-V", [&] { parsed.action = ParsedListenCommandLine::Action::version; }},
+        {"--version", [&] { parsed.action = ParsedListenCommandLine::Action::version; }},
+        {"--json", [&] { options.json = true; }},
+    };
+    if (std::string error = parse_options(arguments, table); !error.empty()) return fail(error);
     if (options.family_id.has_value() != options.group.has_value())
         return fail("--family-id and --group go together");
     if (options.family_id && file_given)

@@ -1,19 +1,18 @@
 #include "daemon/options.h"
 
-#include <charconv>
 #include <functional>
 #include <map>
+
+#include "common/command_line.h"
 
 namespace fsev {
 
 namespace {
 
 std::optional<uint32_t> parse_number(const std::string &text, uint32_t low, uint32_t high) {
-    uint32_t value = 0;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < low || value > high)
-        return std::nullopt;
-    return value;
+    auto value = parse_number_in_range(text, low, high);
+    if (!value) return std::nullopt;
+    return static_cast<uint32_t>(*value);
 }
 
 // Checks HOST:PORT (HOST may be empty, a name, an IPv4 or a [IPv6] address).
@@ -75,40 +74,18 @@ ParsedCommandLine parse_command_line(const std::vector<std::string> &arguments) 
          }},
     };
 
-    for (size_t i = 0; i < arguments.size(); ++i) {
-        const std::string &argument = arguments[i];
-        if (argument == "-h" || argument == "--help") {
-            parsed.action = ParsedCommandLine::Action::help;
-            continue;
-        }
-        if (argument == "-V" || argument == "--version") {
-            parsed.action = ParsedCommandLine::Action::version;
-            continue;
-        }
-        if (argument == "-v" || argument == "--verbose") {
-            options.verbose = true;
-            continue;
-        }
-        if (argument == "--print-records") {
-            options.print_records = true;
-            continue;
-        }
-        std::string name = argument, value;
-        bool inline_value = false;
-        if (size_t equals = argument.find('=');
-            argument.rfind("--", 0) == 0 && equals != std::string::npos) {
-            name = argument.substr(0, equals);
-            value = argument.substr(equals + 1);
-            inline_value = true;
-        }
-        auto option = with_value.find(name);
-        if (option == with_value.end()) return fail("unknown option '" + argument + "'");
-        if (!inline_value) {
-            if (i + 1 >= arguments.size()) return fail(name + " needs a value");
-            value = arguments[++i];
-        }
-        if (std::string error = option->second(value); !error.empty()) return fail(error);
-    }
+    OptionTable table;
+    table.with_value = std::move(with_value);
+    table.flags = {
+        {"-h", [&] { parsed.action = ParsedCommandLine::Action::help; }},
+        {"--help", [&] { parsed.action = ParsedCommandLine::Action::help; }},
+        {"-V", [&] { parsed.action = ParsedCommandLine::Action::version; }},
+        {"--version", [&] { parsed.action = ParsedCommandLine::Action::version; }},
+        {"-v", [&] { options.verbose = true; }},
+        {"--verbose", [&] { options.verbose = true; }},
+        {"--print-records", [&] { options.print_records = true; }},
+    };
+    if (std::string error = parse_options(arguments, table); !error.empty()) return fail(error);
     return parsed;
 }
 
