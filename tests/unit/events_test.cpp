@@ -173,3 +173,30 @@ TEST(NamePaths, AGoneTaskLeavesOnlyAbsolutePathsInTheDaemonsView) {
 
 }  // namespace
 }  // namespace fsev
+
+#include "daemon/mount_events.h"
+#include "mounts/mountinfo.h"
+
+namespace fsev {
+namespace {
+
+TEST(MountOptions, WholeOptionsOnly) {
+    EXPECT_TRUE(has_mount_option("rw,relatime", "rw"));
+    EXPECT_TRUE(has_mount_option("ro", "ro"));
+    EXPECT_TRUE(has_mount_option("rw,errors=remount-ro,emergency_ro", "emergency_ro"));
+    EXPECT_FALSE(has_mount_option("rw,errors=remount-ro", "ro"));
+    EXPECT_FALSE(has_mount_option("", "ro"));
+    EXPECT_FALSE(has_mount_option("rw,,x", "ro"));
+}
+
+TEST(RemountEvents, AnAdministratorsRemountIsInfoAnErrorsSwitchIsNot) {
+    EXPECT_EQ(remount_event_id(false, "ro,errors=continue"), FS_INFO_REMOUNT_RO);
+    EXPECT_EQ(remount_event_id(true, "rw,errors=continue"), FS_INFO_REMOUNT_RW);
+    EXPECT_EQ(remount_event_id(false, "rw"), 0u);
+    EXPECT_EQ(remount_event_id(true, "ro"), 0u);
+    // ext4 >= 6.15 after errors=remount-ro: reported as FS_ERR_RO_REMOUNT instead.
+    EXPECT_EQ(remount_event_id(false, "rw,errors=remount-ro,emergency_ro"), 0u);
+}
+
+}  // namespace
+}  // namespace fsev

@@ -3,27 +3,13 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
-#include <sstream>
-
 #include "fsev/fs_event.h"
 
 namespace fsev {
 
-namespace {
-
-bool has_option(const std::string &options, const std::string &wanted) {
-    std::istringstream stream(options);
-    std::string option;
-    while (std::getline(stream, option, ','))
-        if (option == wanted) return true;
-    return false;
-}
-
-}  // namespace
-
 uint32_t remount_event_id(bool was_read_only, const std::string &super_options) {
-    if (has_option(super_options, "emergency_ro")) return 0;
-    bool read_only = has_option(super_options, "ro");
+    if (has_mount_option(super_options, "emergency_ro")) return 0;
+    bool read_only = has_mount_option(super_options, "ro");
     if (read_only == was_read_only) return 0;
     return read_only ? FS_INFO_REMOUNT_RO : FS_INFO_REMOUNT_RW;
 }
@@ -83,10 +69,10 @@ void MountEvents::mounts_changed(const std::vector<TraceEntry> &entries,
                 bool &was_read_only = read_only_[entry.device];
                 uint32_t id = remount_event_id(was_read_only, mount.super_options);
                 if (id == FS_INFO_REMOUNT_RO && read_only_by_error_(entry.device)) id = 0;
-                if (has_option(mount.super_options, "emergency_ro"))
+                if (has_mount_option(mount.super_options, "emergency_ro"))
                     was_read_only = true;
                 else
-                    was_read_only = has_option(mount.super_options, "ro");
+                    was_read_only = has_mount_option(mount.super_options, "ro");
                 if (id == FS_INFO_REMOUNT_RW) writable_again_(entry.device);
                 if (id != 0 && (entry.types & TRACE_INFO)) events.push_back(info_event(entry, id));
                 break;  // one superblock, one state: the first of its mounts says it

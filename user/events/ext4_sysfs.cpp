@@ -7,7 +7,6 @@
 
 #include "fsev/fs_event.h"
 #include "mounts/mountinfo.h"
-#include <sstream>
 
 namespace fsev {
 
@@ -29,11 +28,7 @@ uint32_t ext4_error_event_id(uint32_t code) {
 }
 
 bool super_options_read_only(const std::string &super_options) {
-    std::istringstream options(super_options);
-    std::string option;
-    while (std::getline(options, option, ','))
-        if (option == "ro" || option == "emergency_ro") return true;
-    return false;
+    return has_mount_option(super_options, "ro") || has_mount_option(super_options, "emergency_ro");
 }
 
 std::optional<bool> superblock_read_only(uint32_t major_number, uint32_t minor_number,

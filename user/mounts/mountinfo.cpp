@@ -55,6 +55,17 @@ bool parse_line(std::string_view line, MountInfo &mount) {
 
 }  // namespace
 
+bool has_mount_option(std::string_view options, std::string_view wanted) {
+    size_t start = 0;
+    while (start <= options.size()) {
+        size_t end = options.find(',', start);
+        if (end == std::string_view::npos) end = options.size();
+        if (options.substr(start, end - start) == wanted) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
 std::string unescape_mount_field(std::string_view text) {
     std::string decoded;
     for (size_t i = 0; i < text.size(); ++i) {

@@ -20,6 +20,10 @@ struct MountInfo {
     std::string super_options;  // the superblock's options, e.g. rw,errors=remount-ro
 };
 
+// True when a comma-separated option list (a mountinfo options column)
+// holds `wanted` as a whole option.
+bool has_mount_option(std::string_view options, std::string_view wanted);
+
 // Parses the file's text; lines it does not understand are skipped.
 std::vector<MountInfo> parse_mountinfo(std::string_view text);
 
