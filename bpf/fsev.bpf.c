@@ -47,7 +47,7 @@ struct {
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, 4096);
+    __uint(max_entries, FSEV_MAX_TRACED_SUPERBLOCKS);
     __type(key, __u32); /* kernel dev_t of the superblock */
     __type(value, struct fsev_trace_config);
 } traced_superblocks SEC(".maps");

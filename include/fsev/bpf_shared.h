@@ -12,6 +12,8 @@
 #endif
 
 #define FSEV_COMM_LEN 16
+/* Capacity of the traced_superblocks map, and so of the trace table. */
+#define FSEV_MAX_TRACED_SUPERBLOCKS 4096
 #define FSEV_PATH_LEN 128
 
 /* Which kernel hook produced a ring-buffer record. */

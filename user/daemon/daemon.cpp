@@ -41,7 +41,10 @@ Daemon::Daemon(const DaemonOptions &options)
           [this](dev_t device) {
               return interpreter_.read_only_by_error(kernel_dev_from_user(device));
           },
-          [this](dev_t device) { interpreter_.writable_again(kernel_dev_from_user(device)); }) {
+          [this](dev_t device) { interpreter_.writable_again(kernel_dev_from_user(device)); }),
+      // Ids wrap within the BPF map's capacity, so the table can never hold
+      // more entries than the kernel side can watch (ENOSPC beyond).
+      trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS) {
     sinks_.push_back(&publisher_);
     sinks_.push_back(&metrics_);
     probes_.attach();

@@ -1,6 +1,7 @@
 #include "trace/bpf_trace_sync.h"
 
 #include <bpf/bpf.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 
 #include "common/device.h"
@@ -61,12 +62,18 @@ void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
     uint32_t block_size = 0;
     if (config.levels && (rearm || !exists || current.levels != config.levels)) {
         struct statfs status {};
-        if (::statfs(entry.mount_point.c_str(), &status) != 0)
-            throw last_system_error("statfs " + entry.mount_point);
-        available = status.f_bavail;
-        block_size = static_cast<uint32_t>(status.f_bsize);
-        armed = fsev_threshold_advance(0, config.levels, config.lower_level, config.upper_level,
-                                       available);
+        struct stat where {};
+        // The mount point is the writer's path; from the daemon's mount
+        // namespace it may be unreachable or another filesystem. Then
+        // nothing is reported at arming and the BPF side reports the first
+        // crossing it sees.
+        if (::stat(entry.mount_point.c_str(), &where) == 0 && where.st_dev == entry.device &&
+            ::statfs(entry.mount_point.c_str(), &status) == 0) {
+            available = status.f_bavail;
+            block_size = static_cast<uint32_t>(status.f_bsize);
+            armed = fsev_threshold_advance(0, config.levels, config.lower_level,
+                                           config.upper_level, available);
+        }
         config.reached = armed.reached;
     } else if (exists && config.levels) {
         config.reached = current.reached;  // same levels: keep the state
