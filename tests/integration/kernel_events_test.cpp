@@ -2,7 +2,9 @@
 // BpfTraceSync and the real record interpreter, on real ext4 loop mounts,
 // checked against statfs(2) as the oracle.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -17,6 +19,7 @@
 
 #include "events/event_names.h"
 #include "events/record_interpreter.h"
+#include "common/device.h"
 #include "fsev/threshold.h"
 #include "probes/ext4_probes.h"
 #include "support/command.h"
@@ -33,10 +36,17 @@ using test::LoopExt4Options;
 
 class KernelEventsTest : public ::testing::Test {
   protected:
+    // The options the probes are loaded with: this process's pid namespace,
+    // and its own writes are not ignored (it is the writer to watch).
+    virtual ProbeOptions probe_options() {
+        ProbeOptions options = probe_options_for_self();
+        options.daemon_tgid = 0;
+        return options;
+    }
+
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
-        ProbeOptions options = probe_options_for_self();
-        options.daemon_tgid = 0;  // this test process is the writer to watch
+        ProbeOptions options = probe_options();
         try {
             probes_ = std::make_unique<Ext4Probes>(options);
             probes_->attach();
@@ -448,6 +458,79 @@ TEST_F(KernelEventsTest, RemovedEntryStopsReporting) {
     fs.trigger_error("after removal");
     pump(300ms);
     EXPECT_TRUE(events_of(entry.id).empty()) << describe(events_);
+}
+
+// Pids are reported as the daemon's pid namespace sees them. Here the
+// "daemon" (the probes' pid namespace) is a child namespace: a writer inside
+// it is pid 1 there; this test process, outside, is not visible (0).
+class PidNamespaceTest : public KernelEventsTest {
+  protected:
+    ~PidNamespaceTest() override {
+        if (child_ > 0) {
+            ::close(go_[1]);  // the writer inside gives up if never told to go
+            ::waitpid(child_, nullptr, 0);
+        }
+    }
+
+    ProbeOptions probe_options() override {
+        ProbeOptions options = KernelEventsTest::probe_options();
+        if (::geteuid() != 0) return options;
+        fs_ = std::make_unique<LoopExt4>();
+        int pid_pipe[2];
+        if (::pipe(go_) != 0 || ::pipe(pid_pipe) != 0) throw std::runtime_error("pipe failed");
+        child_ = ::fork();
+        if (child_ == 0) {
+            // The grandchild is the first process of a new pid namespace.
+            if (::unshare(CLONE_NEWPID) != 0) ::_exit(2);
+            pid_t writer = ::fork();
+            if (writer == 0) {
+                char go = 0;
+                if (::read(go_[0], &go, 1) != 1) ::_exit(3);
+                fs_->write_file("from-namespace", 4 << 20, true);
+                ::_exit(0);
+            }
+            if (::write(pid_pipe[1], &writer, sizeof writer) != sizeof writer) ::_exit(4);
+            ::waitpid(writer, nullptr, 0);
+            ::_exit(0);
+        }
+        pid_t writer = 0;
+        if (::read(pid_pipe[0], &writer, sizeof writer) != sizeof writer)
+            throw std::runtime_error("no writer pid");
+        struct stat ns {};
+        if (::stat(("/proc/" + std::to_string(writer) + "/ns/pid").c_str(), &ns) != 0)
+            throw std::runtime_error("stat of the writer's pid namespace failed");
+        options.pidns_dev = make_kernel_dev(major(ns.st_dev), minor(ns.st_dev));
+        options.pidns_ino = ns.st_ino;
+        return options;
+    }
+
+    void let_the_writer_go() {
+        char go = 1;
+        ASSERT_EQ(::write(go_[1], &go, 1), 1);
+        ASSERT_EQ(::waitpid(child_, nullptr, 0), child_);
+        child_ = -1;
+    }
+
+    std::unique_ptr<LoopExt4> fs_;
+    pid_t child_ = -1;
+    int go_[2] = {-1, -1};
+};
+
+TEST_F(PidNamespaceTest, PidsAreAsTheDaemonsPidNamespaceSeesThem) {
+    TraceEntry inside = trace(*fs_, TRACE_THRESH, fs_->available_blocks() - 500);
+    let_the_writer_go();
+    pump(200ms);
+    std::vector<Event> crossings = events_of(inside.id, FS_EVENT_THRESH);
+    ASSERT_EQ(crossings.size(), 1u) << describe(events_);
+    EXPECT_EQ(crossings[0].caused_pid, 1u) << "the writer is pid 1 in its namespace";
+
+    LoopExt4 other;
+    TraceEntry outside = trace(other, TRACE_THRESH, other.available_blocks() - 500);
+    other.write_file("from-outside", 4 << 20, true);
+    pump(200ms);
+    crossings = events_of(outside.id, FS_EVENT_THRESH);
+    ASSERT_EQ(crossings.size(), 1u) << describe(events_);
+    EXPECT_EQ(crossings[0].caused_pid, 0u) << "this process is not visible from there";
 }
 
 }  // namespace
