@@ -23,9 +23,8 @@ uint16_t bench_family_id() {
 Pipeline::Pipeline(uint16_t family_id)
     : publisher_(FsEventPublisher::choose(0, family_id)),
       probes_(bench_probe_options()),
-      trace_sync_(
-          probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event, 0); },
-          probes_.device_filter_map_fd()),
+      trace_sync_(probes_.traced_superblocks_map_fd(),
+                  [this](const Event &event) { publish(event, 0); }),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
                    [this](dev_t device) { return trace_sync_.find_by_device(device); }) {
     probes_.attach();

@@ -52,13 +52,6 @@ struct {
     __type(value, struct fsev_trace_config);
 } traced_superblocks SEC(".maps");
 
-struct {
-    __uint(type, BPF_MAP_TYPE_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, struct fsev_device_filter);
-} device_filter SEC(".maps");
-
 /* Records the ring buffer had no room for; the daemon exports it. */
 __u64 dropped_records = 0;
 
@@ -73,26 +66,6 @@ static __always_inline __u32 fsev_current_pid(void)
     if (bpf_get_ns_current_pid_tgid(pidns_dev, pidns_ino, &ns, sizeof(ns)))
         return 0;
     return ns.tgid;
-}
-
-/* False when `dev` is surely not traced (see struct fsev_device_filter). The
- * array lookup with a constant key is inlined by the verifier, the scan is
- * unrolled: a few loads and compares instead of a hash lookup. */
-static __always_inline bool fsev_maybe_traced(__u32 dev)
-{
-    __u32 zero = 0;
-    struct fsev_device_filter *filter = bpf_map_lookup_elem(&device_filter, &zero);
-    int i;
-
-    if (!filter)
-        return false;
-    if (filter->all)
-        return true;
-#pragma unroll
-    for (i = 0; i < FSEV_FILTER_SLOTS; i++)
-        if (filter->devices[i] == dev)
-            return true;
-    return false;
 }
 
 static __always_inline bool fsev_is_daemon(void)
@@ -161,18 +134,16 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     __u64 available, margin;
     int attempt;
 
-    /* sb came from the tracepoint's typed arguments: a direct (CO-RE
-     * relocated) load is a plain memory access, where BPF_CORE_READ is a
-     * probe-read helper call. This runs for every ext4 block change on the
-     * machine, traced or not (fsev-bench, measurement 1): the filter first. */
-    dev = sb->s_dev;
-    if (!emit_raw_records && !fsev_maybe_traced(dev))
-        return 0;
     if (fsev_is_daemon())
         return 0;
     if (emit_raw_records)
         fsev_emit_raw(sb, source, blocks, pending_clusters);
 
+    /* sb came from the tracepoint's typed arguments: a direct (CO-RE
+     * relocated) load is a plain memory access, where BPF_CORE_READ is a
+     * probe-read helper call. This lookup runs for every ext4 block change
+     * on the machine, traced or not (fsev-bench, measurement 1). */
+    dev = sb->s_dev;
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return 0;

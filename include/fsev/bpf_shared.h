@@ -59,20 +59,6 @@ struct fsev_trace_config {
     __u32 reached;     /* FSEV_LOWER_REACHED | FSEV_UPPER_REACHED */
 };
 
-/*
- * Value 0 of the device_filter array: a cheap "maybe traced" test the space
- * hooks make before the hash lookup in traced_superblocks, which would
- * otherwise run for every block change of every ext4 filesystem. The daemon
- * keeps each traced dev_t in a slot that does not move while it is traced
- * (so a reader never misses it), and sets `all` while more superblocks are
- * traced than there are slots. A slot holding 0 is free.
- */
-#define FSEV_FILTER_SLOTS 16
-struct fsev_device_filter {
-    __u32 all; /* 1: every device may be traced, ask the hash map */
-    __u32 devices[FSEV_FILTER_SLOTS];
-};
-
 /* One ring-buffer record: something happened on one ext4 superblock. */
 struct fsev_record {
     __u64 timestamp_ns;     /* bpf_ktime_get_ns() */

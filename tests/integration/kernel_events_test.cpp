@@ -17,7 +17,6 @@
 
 #include "events/event_names.h"
 #include "events/record_interpreter.h"
-#include "fsev/bpf_shared.h"
 #include "fsev/threshold.h"
 #include "probes/ext4_probes.h"
 #include "support/command.h"
@@ -46,8 +45,7 @@ class KernelEventsTest : public ::testing::Test {
         }
         sync_ = std::make_unique<BpfTraceSync>(
             probes_->traced_superblocks_map_fd(),
-            [this](const Event &event) { events_.push_back(event); },
-            probes_->device_filter_map_fd());
+            [this](const Event &event) { events_.push_back(event); });
         interpreter_ = std::make_unique<RecordInterpreter>(
             [this](uint32_t trace_id) { return sync_->find(trace_id); },
             [this](dev_t device) { return sync_->find_by_device(device); });
@@ -207,42 +205,6 @@ TEST_F(KernelEventsTest, DelayedAllocationCrossesAtWriteTimeWithoutSync) {
     EXPECT_EQ(thresh[0].caused_pid, static_cast<uint32_t>(::getpid()));
     EXPECT_LE(thresh[0].available_blocks, start - 1000);
     EXPECT_GE(thresh[0].available_blocks, start - 2048 - 64);
-}
-
-// The BPF side skips superblocks its small device filter does not hold; past
-// FSEV_FILTER_SLOTS entries it asks the hash map for every device, and back
-// within the slots it filters again. A traced filesystem must be reported in
-// all three states. The other entries carry device numbers of an unused
-// major (nothing on them ever changes), sharing our mount point for statfs.
-TEST_F(KernelEventsTest, CrossingsAreReportedWithMoreEntriesThanFilterSlotsAndAfter) {
-    LoopExt4 fs;
-    std::vector<TraceEntry> others;
-    for (unsigned i = 0; i < FSEV_FILTER_SLOTS; ++i) {
-        TraceEntry other;
-        other.id = 1000 + i;
-        other.device = makedev(4000, i + 1);
-        other.types = TRACE_THRESH;
-        other.has_lower = true;
-        other.lower_level = 10;
-        other.mount_point = fs.mount_point();
-        other.fstype = "ext4";
-        sync_->entry_created(other);
-        others.push_back(other);
-    }
-    uint64_t start = fs.available_blocks();
-    TraceEntry entry = trace(fs, TRACE_THRESH, start - 1000);  // the 17th: past the slots
-    fs.write_file("first", 8 << 20, false);
-    pump();
-    ASSERT_EQ(events_of(entry.id, FS_EVENT_THRESH).size(), 1u)
-        << describe(events_of(entry.id, FS_EVENT_THRESH));
-
-    for (const TraceEntry &other : others) sync_->entry_removed(other, false);
-    ASSERT_EQ(::unlink(fs.path("first").c_str()), 0);  // frees the blocks: crosses back
-    ::sync();
-    pump(200ms);
-    std::vector<Event> thresh = events_of(entry.id, FS_EVENT_THRESH);
-    ASSERT_EQ(thresh.size(), 2u) << describe(thresh);
-    EXPECT_EQ(thresh[1].direction, FS_EVENT_DIR_FREEING);
 }
 
 TEST_F(KernelEventsTest, RandomWritesAndDeletesMatchTheStatfsOracle) {

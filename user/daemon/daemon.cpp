@@ -30,9 +30,8 @@ Daemon::Daemon(const DaemonOptions &options)
     : options_(options),
       publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
       probes_(probe_options(options)),
-      trace_sync_(
-          probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event); },
-          probes_.device_filter_map_fd()),
+      trace_sync_(probes_.traced_superblocks_map_fd(),
+                  [this](const Event &event) { publish(event); }),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
                    [this](dev_t device) { return trace_sync_.find_by_device(device); }),
       metrics_(FSEV_VERSION),

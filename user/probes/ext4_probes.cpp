@@ -34,13 +34,6 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options) {
 
     if (int err = fsev_bpf__load(skeleton_.get()); err)
         throw system_error(err, "load BPF object fsev_bpf (see libbpf messages above)");
-    // Until a BpfTraceSync keeps the filter, every device passes it: a map
-    // user that never heard of the filter still sees its entries traced.
-    uint32_t key = 0;
-    fsev_device_filter pass_all{};
-    pass_all.all = 1;
-    if (int err = bpf_map_update_elem(device_filter_map_fd(), &key, &pass_all, BPF_ANY); err)
-        throw system_error(err, "initialise BPF map device_filter");
 }
 
 Ext4Probes::~Ext4Probes() = default;
@@ -95,10 +88,6 @@ int Ext4Probes::records_map_fd() const {
 
 int Ext4Probes::traced_superblocks_map_fd() const {
     return bpf_map__fd(skeleton_->maps.traced_superblocks);
-}
-
-int Ext4Probes::device_filter_map_fd() const {
-    return bpf_map__fd(skeleton_->maps.device_filter);
 }
 
 uint64_t Ext4Probes::dropped_records() const {

@@ -45,8 +45,6 @@ class Ext4Probes {
 
     int records_map_fd() const;
     int traced_superblocks_map_fd() const;
-    // struct fsev_device_filter; every device passes until someone keeps it.
-    int device_filter_map_fd() const;
     // Records lost because the ring buffer was full (counted in BPF).
     uint64_t dropped_records() const;
     ::fsev_bpf *skeleton() const { return skeleton_.get(); }

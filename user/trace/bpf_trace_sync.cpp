@@ -3,8 +3,6 @@
 #include <bpf/bpf.h>
 #include <sys/statfs.h>
 
-#include <set>
-
 #include "common/device.h"
 #include "common/system_error.h"
 #include "fsev/bpf_shared.h"
@@ -33,51 +31,8 @@ fsev_trace_config config_of(const TraceEntry &entry) {
 
 }  // namespace
 
-BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing, int filter_map_fd)
-    : map_fd_(map_fd),
-      filter_map_fd_(filter_map_fd),
-      on_armed_crossing_(std::move(on_armed_crossing)) {
-    write_filter();  // nothing traced yet
-}
-
-void BpfTraceSync::write_filter() {
-    if (filter_map_fd_ < 0) return;
-    uint32_t key = 0;
-    if (int err = bpf_map_update_elem(filter_map_fd_, &key, &filter_, BPF_ANY); err)
-        throw system_error(err, "update BPF map device_filter");
-}
-
-void BpfTraceSync::filter_add(uint32_t key) {
-    uint32_t *free_slot = nullptr;
-    for (uint32_t &slot : filter_.devices) {
-        if (slot == key) return;
-        if (!slot && !free_slot) free_slot = &slot;
-    }
-    if (free_slot)
-        *free_slot = key;
-    else
-        filter_.all = 1;  // more traced superblocks than slots
-    write_filter();
-}
-
-void BpfTraceSync::filter_remove(uint32_t key) {
-    for (uint32_t &slot : filter_.devices)
-        if (slot == key) slot = 0;
-    if (filter_.all) {
-        // Back within the slots: fill them first, then clear `all` with the
-        // slots unchanged, so no traced device is ever missing.
-        std::set<uint32_t> traced;
-        for (const auto &[id, entry] : entries_) traced.insert(kernel_dev_from_user(entry.device));
-        if (traced.size() > FSEV_FILTER_SLOTS) return;
-        filter_ = {};
-        filter_.all = 1;
-        size_t i = 0;
-        for (uint32_t device : traced) filter_.devices[i++] = device;
-        write_filter();
-        filter_.all = 0;
-    }
-    write_filter();
-}
+BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing)
+    : map_fd_(map_fd), on_armed_crossing_(std::move(on_armed_crossing)) {}
 
 void BpfTraceSync::entry_created(const TraceEntry &entry) {
     write(entry, true);
@@ -92,7 +47,6 @@ void BpfTraceSync::entry_removed(const TraceEntry &entry, bool) {
     uint32_t key = kernel_dev_from_user(entry.device);
     bpf_map_delete_elem(map_fd_, &key);  // ENOENT is fine: nothing to undo
     entries_.erase(entry.id);
-    filter_remove(key);
 }
 
 void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
@@ -117,7 +71,6 @@ void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
     } else if (exists && config.levels) {
         config.reached = current.reached;  // same levels: keep the state
     }
-    filter_add(key);  // before the map: the programs must not skip it once it is there
     if (int err = bpf_map_update_elem(map_fd_, &key, &config, BPF_ANY); err)
         throw system_error(err, "update BPF map traced_superblocks");
     entries_[entry.id] = entry;

@@ -7,7 +7,6 @@
 #include <optional>
 
 #include "events/event.h"
-#include "fsev/bpf_shared.h"
 #include "trace/trace_entry.h"
 
 namespace fsev {
@@ -18,15 +17,10 @@ namespace fsev {
 // are reported at once (direction "filling"), so a consumer learns of a
 // condition that already holds. From then on the BPF programs report each
 // crossing. Thread-safe: the trace table calls it from the FUSE thread.
-//
-// Given the device_filter map too, it keeps the BPF programs' cheap "maybe
-// traced" filter (struct fsev_device_filter) in step: a device enters the
-// filter before the hash map and leaves it after, so the programs never
-// skip a traced superblock.
 class BpfTraceSync : public TraceTableObserver {
   public:
     using EventCallback = std::function<void(const Event &)>;
-    BpfTraceSync(int map_fd, EventCallback on_armed_crossing, int filter_map_fd = -1);
+    BpfTraceSync(int map_fd, EventCallback on_armed_crossing);
 
     void entry_created(const TraceEntry &entry) override;
     void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
@@ -39,13 +33,8 @@ class BpfTraceSync : public TraceTableObserver {
 
   private:
     void write(const TraceEntry &entry, bool rearm);
-    void filter_add(uint32_t key);     // caller holds mutex_
-    void filter_remove(uint32_t key);  // caller holds mutex_, entry already gone
-    void write_filter();
 
     int map_fd_;
-    int filter_map_fd_;
-    fsev_device_filter filter_{};
     EventCallback on_armed_crossing_;
     mutable std::mutex mutex_;
     std::map<uint32_t, TraceEntry> entries_;  // by trace id
