@@ -3,7 +3,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "common/system_error.h"
 
@@ -36,20 +38,28 @@ std::vector<ProgramStats> stats_delta(const std::vector<ProgramStats> &before,
     return delta;
 }
 
-MapMemory map_memory(bpf_object *object) {
+MapMemory process_map_memory(pid_t pid) {
     MapMemory memory;
-    bpf_map *map = nullptr;
-    bpf_object__for_each_map(map, object) {
-        std::ifstream fdinfo("/proc/self/fdinfo/" + std::to_string(bpf_map__fd(map)));
+    std::set<uint32_t> seen;
+    std::string directory = "/proc/" + std::to_string(pid) + "/fdinfo";
+    for (const auto &file : std::filesystem::directory_iterator(directory)) {
+        std::ifstream fdinfo(file.path());
         std::string key;
         uint64_t bytes = 0;
+        uint32_t map_id = 0;
+        bool is_map = false;
         while (fdinfo >> key) {
-            if (key == "memlock:") {
-                fdinfo >> bytes;
-                break;
-            }
+            if (key == "map_type:") is_map = true;
+            if (key == "memlock:") fdinfo >> bytes;
+            if (key == "map_id:") fdinfo >> map_id;
         }
-        memory.maps.emplace_back(bpf_map__name(map), bytes);
+        if (!is_map || !map_id || !seen.insert(map_id).second) continue;
+        std::string name = "map" + std::to_string(map_id);
+        UniqueFd map(bpf_map_get_fd_by_id(map_id));
+        bpf_map_info info{};
+        uint32_t length = sizeof info;
+        if (map.valid() && bpf_obj_get_info_by_fd(map.get(), &info, &length) == 0) name = info.name;
+        memory.maps.emplace_back(name, bytes);
         memory.total_bytes += bytes;
     }
     return memory;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,12 +37,12 @@ std::vector<ProgramStats> program_stats(bpf_object *object);
 std::vector<ProgramStats> stats_delta(const std::vector<ProgramStats> &before,
                                       const std::vector<ProgramStats> &after);
 
-// memlock bytes the kernel charges for each map of a loaded object
-// (/proc/self/fdinfo), as "name=bytes" plus the total.
+// memlock bytes the kernel charges for each BPF map a process holds open
+// (/proc/PID/fdinfo, each map once), as "name=bytes" plus the total.
 struct MapMemory {
     std::vector<std::pair<std::string, uint64_t>> maps;
     uint64_t total_bytes = 0;
 };
-MapMemory map_memory(bpf_object *object);
+MapMemory process_map_memory(pid_t pid);
 
 }  // namespace fsev::bench

@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "crossing.h"
+#include "daemon_under_test.h"
 #include "loop_fs.h"
 #include "measurements.h"
 #include "netlink/subscriber.h"
-#include "pipeline.h"
 
 namespace fsev::bench {
 
@@ -22,10 +22,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr uint32_t kTraceId = 3;
-
-// Waits for the THRESH message of our entry with this direction; returns the
-// moment it was read, or nothing after a second.
+// Waits for the THRESH message with this direction (the daemon has one entry
+// and a channel of its own); returns the moment it was read, or nothing after
+// a second.
 std::optional<Clock::time_point> wait_for_crossing(FsEventSubscriber &subscriber,
                                                    uint32_t direction) {
     auto deadline = Clock::now() + 1s;
@@ -34,8 +33,8 @@ std::optional<Clock::time_point> wait_for_crossing(FsEventSubscriber &subscriber
             1, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
         auto arrived = Clock::now();
         for (const auto &message : batch.messages)
-            if (message.fs_id == kTraceId && message.type == FS_EVENT_THRESH &&
-                message.event_id == FS_THRESH_LR_REACHED && message.direction == direction)
+            if (message.type == FS_EVENT_THRESH && message.event_id == FS_THRESH_LR_REACHED &&
+                message.direction == direction)
                 return arrived;
     }
     return std::nullopt;
@@ -105,10 +104,11 @@ double nanoseconds(Clock::duration duration) {
 
 void measure_latency(const BenchConfig &config, Report &report) {
     LoopFs fs(config.image_directory, 64);
-    Pipeline pipeline(bench_family_id());
-    FsEventSubscriber subscriber(pipeline.publisher().channel());
+    DaemonUnderTest daemon(config.daemon_path);
+    FsEventSubscriber subscriber(daemon.channel());
     uint64_t level = fs.available_blocks() - 64;
-    pipeline.trace_sync().entry_created(threshold_entry(kTraceId, fs, level, level / 2));
+    daemon.configure(fs.mount_point() + " thr " + std::to_string(level) + " " +
+                     std::to_string(level / 2) + "\n");
     LevelCrosser crosser(fs, "latency");
 
     std::vector<double> filling, freeing;
@@ -184,8 +184,9 @@ void measure_latency(const BenchConfig &config, Report &report) {
         "(checked with statfs, untimed); a 4 KiB pwrite at the end of a file reserves one "
         "delalloc block and crosses L1 filling, an ftruncate of that block crosses back "
         "(freeing). Time from the syscall returning (CLOCK_MONOTONIC) to the subscriber's "
-        "recv of the matching THRESH message, through BPF -> ring buffer -> in-process daemon "
-        "pipeline -> netlink multicast -> FsEventSubscriber on the same machine; nearest-rank "
+        "recv of the matching THRESH message, through BPF -> ring buffer -> the real fsev-bpf "
+        "(entry given by a write to its config file; its stdout read by the bench) -> netlink "
+        "multicast -> FsEventSubscriber on the channel of its discovery file; nearest-rank "
         "percentiles over both directions. Polling: a thread calls statfs on a fixed 1 s "
         "schedule while crossings happen at a random phase (measured); for a crossing at a "
         "uniformly random time an interval T gives a delay uniform on (0, T]: p50 T/2, "

@@ -17,8 +17,10 @@ namespace fsev::bench {
 // traced_superblocks map written by BpfTraceSync, the ring buffer read on a
 // thread of its own, the record interpreter, the event line (formatted, not
 // printed) and the FS_EVENT netlink publisher — the same components and
-// order as user/daemon/daemon.cpp. In-process because trace entries cannot
-// yet be given to the real daemon from outside (the config file, issue 3).
+// order as user/daemon/daemon.cpp. Measurements 1 and 2 use it in-process
+// because they attach and detach the programs between rounds and read each
+// program's kernel statistics from the loaded object; 3-5 run the real
+// daemon (daemon_under_test.h).
 // The bench process writes the workloads itself, so its own I/O is not
 // filtered out (daemon_tgid = 0).
 class Pipeline {

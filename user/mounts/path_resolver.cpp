@@ -77,14 +77,20 @@ ResolvedFilesystem ProcessPathResolver::resolve(const std::string &path) {
 
     ResolvedFilesystem filesystem;
     filesystem.device = makedev(status.stx_dev_major, status.stx_dev_minor);
-    for (const auto &mount : read_mountinfo(std::to_string(writer_))) {
-        if (mount.mount_id != mount_id) continue;
-        filesystem.mount_point = mount.mount_point;
-        filesystem.fstype = mount.fstype;
-        filesystem.source = mount.source;
-        return filesystem;
-    }
-    throw system_error(ENOENT, path + ": its mount is not in the writer's mount table");
+    const MountInfo *mount = find_mount(mount_id, false);
+    if (!mount) mount = find_mount(mount_id, true);  // mounted since the table was read
+    if (!mount) throw system_error(ENOENT, path + ": its mount is not in the writer's mount table");
+    filesystem.mount_point = mount->mount_point;
+    filesystem.fstype = mount->fstype;
+    filesystem.source = mount->source;
+    return filesystem;
+}
+
+const MountInfo *ProcessPathResolver::find_mount(uint64_t mount_id, bool reread) {
+    if (!mounts_ || reread) mounts_ = read_mountinfo(std::to_string(writer_));
+    for (const MountInfo &mount : *mounts_)
+        if (mount.mount_id == mount_id) return &mount;
+    return nullptr;
 }
 
 }  // namespace fsev
