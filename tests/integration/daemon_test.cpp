@@ -79,5 +79,44 @@ TEST_F(DaemonTest, SigintAndSigtermDetachEverythingAndExitZero) {
     }
 }
 
+// The id of the daemon's syscall-exit program, from its ready line.
+std::string sys_exit_program_id(const DaemonProcess &daemon) {
+    std::smatch ids;
+    std::string output = daemon.output();
+    if (!std::regex_search(output, ids, std::regex("prog ids ([0-9 ]+)\\)"))) return "";
+    std::istringstream words(ids[1].str());
+    std::string id;
+    while (words >> id)
+        if (test::run_command({"bpftool", "prog", "show", "id", id}).output.find("on_sys_exit") !=
+            std::string::npos)
+            return id;
+    return "";
+}
+
+bool program_has_a_link(const std::string &id) {
+    std::string links = test::run_checked({"bpftool", "link", "show"});
+    return std::regex_search(links, std::regex("prog " + id + "\\b"));
+}
+
+TEST_F(DaemonTest, TheSyscallExitProgramRunsOnlyWhileAnEntryAsksForWarn) {
+    test::LoopExt4 fs;
+    DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    std::string id = sys_exit_program_id(daemon);
+    ASSERT_NE(id, "") << daemon.output();
+    EXPECT_FALSE(program_has_a_link(id)) << "no entry: nothing runs on every syscall";
+    auto request = [&](const std::string &text) {
+        return test::run_command(
+                   {"bash", "-c", "echo '" + text + "' > " + daemon.run_dir() + "/config"})
+            .exit_code;
+    };
+    ASSERT_EQ(request(fs.mount_point() + " thr,err 100"), 0);
+    EXPECT_FALSE(program_has_a_link(id)) << "no entry asks for warn";
+    ASSERT_EQ(request(fs.mount_point() + " warn"), 0);
+    EXPECT_TRUE(program_has_a_link(id)) << "warn asked for: ENOSPC is seen at syscall exit";
+    ASSERT_EQ(request("!" + fs.mount_point() + " warn"), 0);
+    EXPECT_FALSE(program_has_a_link(id));
+}
+
 }  // namespace
 }  // namespace fsev

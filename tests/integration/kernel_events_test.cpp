@@ -55,7 +55,8 @@ class KernelEventsTest : public ::testing::Test {
         }
         sync_ = std::make_unique<BpfTraceSync>(
             probes_->traced_superblocks_map_fd(),
-            [this](const Event &event) { events_.push_back(event); });
+            [this](const Event &event) { events_.push_back(event); },
+            [this](bool warn_wanted) { probes_->watch_syscalls(warn_wanted); });
         interpreter_ = std::make_unique<RecordInterpreter>(
             [this](uint32_t trace_id) { return sync_->find(trace_id); },
             [this](dev_t device) { return sync_->find_by_device(device); });

@@ -30,8 +30,9 @@ Daemon::Daemon(const DaemonOptions &options)
     : options_(options),
       publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
       probes_(probe_options(options)),
-      trace_sync_(probes_.traced_superblocks_map_fd(),
-                  [this](const Event &event) { publish(event); }),
+      trace_sync_(
+          probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event); },
+          [this](bool warn_wanted) { watch_syscalls(warn_wanted); }),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
                    [this](dev_t device) { return trace_sync_.find_by_device(device); }),
       metrics_(FSEV_VERSION),
@@ -79,6 +80,11 @@ Daemon::Daemon(const DaemonOptions &options)
     }
     loop_.watch(
         mount_watcher_.fd(), [this] { on_mounts_changed(); }, EPOLLPRI);
+    // Until an entry asks for warn, no program runs on every syscall.
+    bool warn_wanted = false;
+    for (const TraceEntry &entry : trace_table_.entries())
+        warn_wanted = warn_wanted || (entry.types & TRACE_WARN);
+    watch_syscalls(warn_wanted);
     // The startup file may name a filesystem that went away meanwhile.
     trace_table_.sync_with_mounts(mount_watcher_.mount_points());
 
@@ -124,6 +130,18 @@ void Daemon::on_record(const fsev_record &record) {
     if (options_.print_records) std::cout << format_record(record) << '\n';
     for (const auto &[event, suppressed] : interpreter_.interpret(record))
         publish(event, suppressed);
+}
+
+void Daemon::watch_syscalls(bool wanted) {
+    try {
+        probes_.watch_syscalls(wanted);
+    } catch (const std::system_error &error) {
+        // The entries still work; only ENOSPC goes unseen. Say so.
+        std::string line =
+            std::string("fsev-bpf: ENOSPC warnings unavailable: ") + error.what() + "\n";
+        if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
+        }
+    }
 }
 
 void Daemon::on_mounts_changed() {

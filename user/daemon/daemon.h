@@ -43,6 +43,7 @@ class Daemon {
     // and from the config writer thread.
     void publish(const Event &event, uint64_t suppressed_before = 0);
     void on_mounts_changed();
+    void watch_syscalls(bool wanted);
     // A write to the config file: applied, or the errno to fail it with.
     int on_config_write(std::string_view data, const Writer &writer);
 

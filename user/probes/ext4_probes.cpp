@@ -37,14 +37,12 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options) {
 }
 
 Ext4Probes::~Ext4Probes() = default;
-Ext4Probes::Ext4Probes(Ext4Probes &&) noexcept = default;
-Ext4Probes &Ext4Probes::operator=(Ext4Probes &&) noexcept = default;
 
 void Ext4Probes::attach() {
     std::vector<std::pair<std::string, BpfLink>> links;
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, skeleton_->obj) {
-        if (!bpf_program__autoload(program)) continue;
+        if (!bpf_program__autoload(program) || program == skeleton_->progs.on_sys_exit) continue;
         BpfLink link(bpf_program__attach(program));
         if (!link) {
             int err = errno;
@@ -52,12 +50,42 @@ void Ext4Probes::attach() {
         }
         links.emplace_back(bpf_program__section_name(program), std::move(link));
     }
+    // Attached once here so a kernel that refuses it fails start-up, not a
+    // later config write; watch_syscalls(false) takes it off.
+    BpfLink syscall_link(bpf_program__attach(skeleton_->progs.on_sys_exit));
+    if (!syscall_link) throw last_system_error("attach tp_btf/sys_exit");
+    std::lock_guard lock(links_mutex_);
     links_ = std::move(links);
+    syscall_link_ = std::move(syscall_link);
+}
+
+void Ext4Probes::detach() {
+    std::lock_guard lock(links_mutex_);
+    links_.clear();
+    syscall_link_.reset();
+}
+
+void Ext4Probes::watch_syscalls(bool wanted) {
+    std::lock_guard lock(links_mutex_);
+    if (!wanted) {
+        syscall_link_.reset();
+        return;
+    }
+    if (syscall_link_) return;
+    syscall_link_.reset(bpf_program__attach(skeleton_->progs.on_sys_exit));
+    if (!syscall_link_) throw last_system_error("attach tp_btf/sys_exit");
+}
+
+bool Ext4Probes::watching_syscalls() const {
+    std::lock_guard lock(links_mutex_);
+    return syscall_link_ != nullptr;
 }
 
 std::vector<std::string> Ext4Probes::attached_programs() const {
+    std::lock_guard lock(links_mutex_);
     std::vector<std::string> names;
     for (const auto &[name, link] : links_) names.push_back(name);
+    if (syscall_link_) names.push_back("tp_btf/sys_exit");
     return names;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,18 @@ class Ext4Probes {
   public:
     explicit Ext4Probes(const ProbeOptions &options);
     ~Ext4Probes();
-    Ext4Probes(Ext4Probes &&) noexcept;
-    Ext4Probes &operator=(Ext4Probes &&) noexcept;
+    Ext4Probes(const Ext4Probes &) = delete;
+    Ext4Probes &operator=(const Ext4Probes &) = delete;
 
     // Attaches every program; on failure nothing stays attached.
     void attach();
-    void detach() { links_.clear(); }
+    void detach();
+    // The syscall-exit program runs on every syscall of the machine, so the
+    // daemon keeps it attached only while some trace entry asks for `warn`
+    // (ENOSPC is seen there). Thread-safe; attaching can fail
+    // (std::system_error).
+    void watch_syscalls(bool wanted);
+    bool watching_syscalls() const;
     std::vector<std::string> attached_programs() const;
     std::vector<uint32_t> program_ids() const;  // kernel ids, as `bpftool prog show` lists them
     // (program name, fd) of every loaded program, e.g. for its run statistics.
@@ -54,7 +61,9 @@ class Ext4Probes {
         void operator()(::fsev_bpf *skeleton) const;
     };
     std::unique_ptr<::fsev_bpf, SkeletonDeleter> skeleton_;
+    mutable std::mutex links_mutex_;
     std::vector<std::pair<std::string, BpfLink>> links_;
+    BpfLink syscall_link_;  // tp_btf/sys_exit, while wanted
 };
 
 // The options for this process: its own tgid and pid namespace.

@@ -32,8 +32,20 @@ fsev_trace_config config_of(const TraceEntry &entry) {
 
 }  // namespace
 
-BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing)
-    : map_fd_(map_fd), on_armed_crossing_(std::move(on_armed_crossing)) {}
+BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted)
+    : map_fd_(map_fd),
+      on_armed_crossing_(std::move(on_armed_crossing)),
+      on_warn_wanted_(std::move(on_warn_wanted)) {}
+
+void BpfTraceSync::tell_warn_wanted() {
+    if (!on_warn_wanted_) return;
+    bool wanted = false;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto &[id, entry] : entries_) wanted = wanted || (entry.types & TRACE_WARN);
+    }
+    on_warn_wanted_(wanted);
+}
 
 void BpfTraceSync::entry_created(const TraceEntry &entry) {
     write(entry, true);
@@ -44,10 +56,12 @@ void BpfTraceSync::entry_changed(const TraceEntry &entry, bool thresholds_reset)
 }
 
 void BpfTraceSync::entry_removed(const TraceEntry &entry, bool) {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     uint32_t key = kernel_dev_from_user(entry.device);
     bpf_map_delete_elem(map_fd_, &key);  // ENOENT is fine: nothing to undo
     entries_.erase(entry.id);
+    lock.unlock();
+    tell_warn_wanted();
 }
 
 void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
@@ -71,8 +85,8 @@ void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
             ::statfs(entry.mount_point.c_str(), &status) == 0) {
             available = status.f_bavail;
             block_size = static_cast<uint32_t>(status.f_bsize);
-            armed = fsev_threshold_advance(0, config.levels, config.lower_level,
-                                           config.upper_level, available);
+            armed = fsev_threshold_advance(0, config.levels, config.lower_level, config.upper_level,
+                                           available);
         }
         config.reached = armed.reached;
     } else if (exists && config.levels) {
@@ -81,7 +95,8 @@ void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
     if (int err = bpf_map_update_elem(map_fd_, &key, &config, BPF_ANY); err)
         throw system_error(err, "update BPF map traced_superblocks");
     entries_[entry.id] = entry;
-    lock.unlock();  // the callback may look entries up
+    lock.unlock();  // the callbacks may look entries up
+    tell_warn_wanted();
 
     for (uint32_t i = 0; i < armed.count; ++i) {
         Event event;

@@ -20,7 +20,10 @@ namespace fsev {
 class BpfTraceSync : public TraceTableObserver {
   public:
     using EventCallback = std::function<void(const Event &)>;
-    BpfTraceSync(int map_fd, EventCallback on_armed_crossing);
+    // Told after every change whether any entry asks for `warn` (the
+    // syscall-exit program is attached only then).
+    using WarnCallback = std::function<void(bool any_entry_wants_warn)>;
+    BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted = {});
 
     void entry_created(const TraceEntry &entry) override;
     void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
@@ -33,9 +36,11 @@ class BpfTraceSync : public TraceTableObserver {
 
   private:
     void write(const TraceEntry &entry, bool rearm);
+    void tell_warn_wanted();
 
     int map_fd_;
     EventCallback on_armed_crossing_;
+    WarnCallback on_warn_wanted_;
     mutable std::mutex mutex_;
     std::map<uint32_t, TraceEntry> entries_;  // by trace id
 };
