@@ -322,16 +322,24 @@ static __always_inline struct super_block *fsev_fd_superblock(long fd)
     return BPF_CORE_READ(file, f_inode, i_sb);
 }
 
-static __always_inline bool fsev_writes_to_fd_arg0(long nr)
+/* Syscalls that write file data: the fd written to, read from the task's
+ * syscall arguments. */
+static __always_inline bool fsev_written_fd(long nr, struct pt_regs *regs, long *fd)
 {
     switch (nr) { /* x86_64 syscall numbers (asm/unistd_64.h) */
     case 1:   /* write */
     case 18:  /* pwrite64 */
     case 20:  /* writev */
+    case 40:  /* sendfile (out_fd) */
     case 77:  /* ftruncate */
     case 285: /* fallocate */
     case 296: /* pwritev */
     case 328: /* pwritev2 */
+        *fd = (long)BPF_CORE_READ(regs, di);
+        return true;
+    case 275: /* splice (fd_out) */
+    case 326: /* copy_file_range (fd_out) */
+        *fd = (long)BPF_CORE_READ(regs, dx);
         return true;
     default:
         return false;
@@ -418,7 +426,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     struct fsev_trace_config *config;
     struct fsev_record *record;
     struct super_block *sb;
-    long nr;
+    long nr, fd;
     __u32 dev;
 
     if (ret != -ENOSPC)
@@ -426,9 +434,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     if (fsev_is_daemon())
         return 0;
     nr = BPF_CORE_READ(regs, orig_ax);
-    if (!fsev_writes_to_fd_arg0(nr))
+    if (!fsev_written_fd(nr, regs, &fd))
         return fsev_name_enospc(nr, regs);
-    sb = fsev_fd_superblock((long)BPF_CORE_READ(regs, di));
+    sb = fsev_fd_superblock(fd);
     if (!sb || BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
         return 0;
     dev = BPF_CORE_READ(sb, s_dev);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -432,12 +433,39 @@ void fill_completely(const LoopExt4 &fs) {
     }
 }
 
+TEST_F(KernelEventsTest, CopyFileRangeAndSendfileIntoAFullFilesystemWarnEnospc) {
+    LoopExt4Options options;
+    options.size_mib = 16;
+    LoopExt4 fs(options);
+    // On the same filesystem: copy_file_range between filesystems is EXDEV here.
+    fs.write_file("source", 1 << 20, true);
+    TraceEntry entry = trace(fs, TRACE_WARN);
+    fill_completely(fs);
+    pump(200ms);  // the filling's own ENOSPC warnings are not what is tested here
+    events_.clear();
+    int source = ::open(fs.path("source").c_str(), O_RDONLY | O_CLOEXEC);
+    int target = ::open(fs.path("copy").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(source, 0);
+    ASSERT_GE(target, 0);
+    EXPECT_LT(::copy_file_range(source, nullptr, target, nullptr, 1 << 20, 0), 0);
+    EXPECT_EQ(errno, ENOSPC);
+    ASSERT_TRUE(wait_for(entry.id, FS_WARN_ENOSPC)) << "copy_file_range: " << describe(events_);
+    events_.clear();
+    off_t offset = 0;
+    EXPECT_LT(::sendfile(target, source, &offset, 1 << 20), 0);
+    EXPECT_EQ(errno, ENOSPC);
+    ASSERT_TRUE(wait_for(entry.id, FS_WARN_ENOSPC)) << "sendfile: " << describe(events_);
+    ::close(source);
+    ::close(target);
+}
+
 TEST_F(KernelEventsTest, NoRoomForADirectoryWarnsEnospcMeta) {
     LoopExt4Options options;
     options.size_mib = 16;
     LoopExt4 fs(options);
     TraceEntry entry = trace(fs, TRACE_WARN);
     fill_completely(fs);
+    pump(200ms);  // the filling's own ENOSPC warnings are not what is tested here
     events_.clear();
     // In this process (alive while the daemon resolves the path)...
     ASSERT_NE(::mkdir(fs.path("newdir").c_str(), 0755), 0);
