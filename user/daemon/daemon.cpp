@@ -145,9 +145,11 @@ void Daemon::watch_syscalls(bool wanted) {
 }
 
 void Daemon::on_mounts_changed() {
-    // Remounts first: an entry whose filesystem is gone is removed next.
-    mount_events_.mounts_changed(trace_table_.entries(), read_mountinfo("self"));
-    trace_table_.sync_with_mounts(mount_watcher_.mount_points());
+    // One read of the table for both. Remounts first: an entry whose
+    // filesystem is gone is removed next.
+    std::vector<MountInfo> mounts = read_mountinfo("self");
+    mount_events_.mounts_changed(trace_table_.entries(), mounts);
+    trace_table_.sync_with_mounts(mount_points_by_device(mounts));
 }
 
 void Daemon::publish(const Event &event, uint64_t suppressed_before) {
