@@ -394,7 +394,6 @@ static __always_inline bool fsev_creates_name(long nr, struct pt_regs *regs, lon
  * and reports FS_WARN_ENOSPC_META if that filesystem is traced for warn. */
 static __always_inline int fsev_name_enospc(long nr, struct pt_regs *regs)
 {
-    struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
     struct fsev_record *record;
     const char *path = NULL;
     long dirfd;
@@ -412,8 +411,6 @@ static __always_inline int fsev_name_enospc(long nr, struct pt_regs *regs)
     record->source = FSEV_SRC_SYSCALL_ENOSPC_PATH;
     record->syscall_nr = nr;
     record->dirfd = dirfd;
-    /* The root filesystem's device, a hint for absolute paths (unused today). */
-    record->dev = BPF_CORE_READ(task, fs, root.mnt, mnt_sb, s_dev);
     bpf_get_current_comm(record->comm, sizeof(record->comm));
     bpf_probe_read_user_str(record->path, sizeof(record->path), path);
     bpf_ringbuf_submit(record, 0);

@@ -26,7 +26,6 @@ enum fsev_source {
     FSEV_SRC_ERROR = 6,             /* ext4_error */
     FSEV_SRC_SHUTDOWN = 7,          /* ext4_shutdown */
     FSEV_SRC_SYSCALL_ENOSPC = 8,    /* a write-type syscall returned -ENOSPC */
-    FSEV_SRC_ARMED = 9,             /* (daemon only) a threshold was (re)armed */
     /* A syscall that creates a name (mkdir, open O_CREAT, ...) returned
      * -ENOSPC: no room for an inode or directory block, i.e. metadata. The
      * daemon resolves `path` to its filesystem. */
