@@ -104,24 +104,42 @@ static __always_inline struct ext4_sb_info *fsev_ext4_sb_info(struct super_block
     return (struct ext4_sb_info *)BPF_CORE_READ(sb, s_fs_info);
 }
 
-/*
- * Available blocks of the ext4 filesystem on `sb`, as statfs reports them.
- * `pending_clusters` is a change the calling hook is about to apply to
- * free - dirty (tracepoints that fire just before ext4 updates its counters);
- * adding it here reports the value as it is once this change has landed.
- * `exact`: sum the per-cpu deltas (as statfs does) instead of trusting the
- * cheap `count` fields.
- */
-static __always_inline __u64 fsev_ext4_available_blocks(struct super_block *sb,
-                                                       __s64 pending_clusters, bool exact)
+/* What the available count needs besides the free and dirty counters:
+ * read once per hook, however many times the counters are read. */
+struct fsev_ext4_space {
+    struct ext4_sb_info *sbi;
+    __u32 cluster_bits;
+    __u64 reserved_blocks; /* s_r_blocks_count + C2B(s_resv_clusters) */
+};
+
+static __always_inline void fsev_ext4_space_read(struct super_block *sb,
+                                                 struct fsev_ext4_space *space)
 {
     struct ext4_sb_info *sbi = fsev_ext4_sb_info(sb);
     struct ext4_super_block *es = BPF_CORE_READ(sbi, s_es);
-    __u32 cluster_bits = BPF_CORE_READ(sbi, s_cluster_bits);
-    __s64 free, dirty;
     __s64 resv_clusters = BPF_CORE_READ(sbi, s_resv_clusters.counter);
     __u64 reserved = BPF_CORE_READ(es, s_r_blocks_count_lo);
-    __s64 free_clusters;
+
+    space->sbi = sbi;
+    space->cluster_bits = BPF_CORE_READ(sbi, s_cluster_bits) & 63;
+    if (BPF_CORE_READ(es, s_feature_incompat) & EXT4_FEATURE_INCOMPAT_64BIT)
+        reserved |= (__u64)BPF_CORE_READ(es, s_r_blocks_count_hi) << 32;
+    space->reserved_blocks = reserved + ((__u64)resv_clusters << space->cluster_bits);
+}
+
+/*
+ * Available blocks, as statfs reports them, of the filesystem `space` was
+ * read from. `pending_clusters` is a change the calling hook is about to
+ * apply to free - dirty (tracepoints that fire just before ext4 updates its
+ * counters); adding it here reports the value as it is once this change has
+ * landed. `exact`: sum the per-cpu deltas (as statfs does) instead of
+ * trusting the cheap `count` fields.
+ */
+static __always_inline __u64 fsev_ext4_space_available(const struct fsev_ext4_space *space,
+                                                      __s64 pending_clusters, bool exact)
+{
+    struct ext4_sb_info *sbi = space->sbi;
+    __s64 free, dirty, free_clusters;
     __u64 free_blocks;
 
     if (exact) {
@@ -131,15 +149,21 @@ static __always_inline __u64 fsev_ext4_available_blocks(struct super_block *sb,
         free = BPF_CORE_READ(sbi, s_freeclusters_counter.count);
         dirty = BPF_CORE_READ(sbi, s_dirtyclusters_counter.count);
     }
-    if (BPF_CORE_READ(es, s_feature_incompat) & EXT4_FEATURE_INCOMPAT_64BIT)
-        reserved |= (__u64)BPF_CORE_READ(es, s_r_blocks_count_hi) << 32;
-    reserved += (__u64)resv_clusters << (cluster_bits & 63);
-
     free_clusters = free - dirty + pending_clusters;
     if (free_clusters < 0)
         free_clusters = 0;
-    free_blocks = (__u64)free_clusters << (cluster_bits & 63);
-    return free_blocks > reserved ? free_blocks - reserved : 0;
+    free_blocks = (__u64)free_clusters << space->cluster_bits;
+    return free_blocks > space->reserved_blocks ? free_blocks - space->reserved_blocks : 0;
+}
+
+/* The same in one go, for hooks that read the count once. */
+static __always_inline __u64 fsev_ext4_available_blocks(struct super_block *sb,
+                                                       __s64 pending_clusters, bool exact)
+{
+    struct fsev_ext4_space space;
+
+    fsev_ext4_space_read(sb, &space);
+    return fsev_ext4_space_available(&space, pending_clusters, exact);
 }
 
 #endif /* FSEV_EXT4_COUNTERS_BPF_H */

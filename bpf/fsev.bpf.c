@@ -130,7 +130,8 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
 {
     struct fsev_trace_config *config;
     struct fsev_threshold_step step;
-    __u32 dev, cluster_bits;
+    struct fsev_ext4_space space;
+    __u32 dev;
     __u64 available, margin;
     int attempt;
 
@@ -149,12 +150,12 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
         return 0;
 
     /* Cheap read first; the exact per-cpu sum only near a level. */
-    available = fsev_ext4_available_blocks(sb, pending_clusters, false);
-    cluster_bits = BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 63;
-    margin = approximation_margin_clusters << cluster_bits;
+    fsev_ext4_space_read(sb, &space);
+    available = fsev_ext4_space_available(&space, pending_clusters, false);
+    margin = approximation_margin_clusters << space.cluster_bits;
     if (fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
                           margin))
-        available = fsev_ext4_available_blocks(sb, pending_clusters, true);
+        available = fsev_ext4_space_available(&space, pending_clusters, true);
 
     for (attempt = 0; attempt < 4; attempt++) {
         __u32 old_reached = config->reached;
