@@ -179,9 +179,10 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     return 0;
 }
 
-/* A failed allocation (no blocks) on a traced superblock: WARN ENOSPC for
- * file data, ENOSPC_META for anything else (extent tree, directories, ...). */
-static __always_inline void fsev_allocation_failed(struct super_block *sb, unsigned int flags)
+/* A WARN record for a superblock traced for warn; NULL when it is not (or
+ * the ring buffer is full). The caller may add fields, then submits it. */
+static __always_inline struct fsev_record *fsev_warning(struct super_block *sb, __u32 source,
+                                                       __u32 event_id)
 {
     struct fsev_trace_config *config;
     struct fsev_record *record;
@@ -189,15 +190,26 @@ static __always_inline void fsev_allocation_failed(struct super_block *sb, unsig
 
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_WARN))
-        return;
-    record = fsev_reserve(sb, FSEV_SRC_ALLOCATE_BLOCKS, 0,
-                          fsev_ext4_available_blocks(sb, 0, true));
+        return NULL;
+    record = fsev_reserve(sb, source, 0, fsev_ext4_available_blocks(sb, 0, true));
     if (!record)
-        return;
+        return NULL;
     record->trace_id = config->trace_id;
     record->event_type = FS_EVENT_WARN;
-    record->event_id = (flags & EXT4_MB_HINT_DATA) ? FS_WARN_ENOSPC : FS_WARN_ENOSPC_META;
-    bpf_ringbuf_submit(record, 0);
+    record->event_id = event_id;
+    return record;
+}
+
+/* A failed allocation (no blocks): ENOSPC for file data, ENOSPC_META for
+ * anything else (extent tree, directories, ...). */
+static __always_inline void fsev_allocation_failed(struct super_block *sb, unsigned int flags)
+{
+    struct fsev_record *record = fsev_warning(
+        sb, FSEV_SRC_ALLOCATE_BLOCKS,
+        (flags & EXT4_MB_HINT_DATA) ? FS_WARN_ENOSPC : FS_WARN_ENOSPC_META);
+
+    if (record)
+        bpf_ringbuf_submit(record, 0);
 }
 
 /* Fires at the end of ext4_mb_new_blocks(), after the free-cluster counter
@@ -421,11 +433,9 @@ static __always_inline int fsev_name_enospc(long nr, struct pt_regs *regs)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
-    struct fsev_trace_config *config;
     struct fsev_record *record;
     struct super_block *sb;
     long nr, fd;
-    __u32 dev;
 
     if (ret != -ENOSPC)
         return 0;
@@ -437,16 +447,9 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     sb = fsev_fd_superblock(fd);
     if (!sb || BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
         return 0;
-    dev = BPF_CORE_READ(sb, s_dev);
-    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
-    if (!config || !(config->types & FSEV_TRACE_WARN))
-        return 0;
-    record = fsev_reserve(sb, FSEV_SRC_SYSCALL_ENOSPC, 0, fsev_ext4_available_blocks(sb, 0, true));
+    record = fsev_warning(sb, FSEV_SRC_SYSCALL_ENOSPC, FS_WARN_ENOSPC);
     if (!record)
         return 0;
-    record->trace_id = config->trace_id;
-    record->event_type = FS_EVENT_WARN;
-    record->event_id = FS_WARN_ENOSPC;
     record->syscall_nr = nr;
     bpf_ringbuf_submit(record, 0);
     return 0;
