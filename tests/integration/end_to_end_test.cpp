@@ -14,6 +14,7 @@
 #include "support/daemon_process.h"
 #include "support/listener_process.h"
 #include "support/loop_ext4.h"
+#include "support/network.h"
 #include "support/root_required.h"
 
 namespace fsev {
@@ -144,6 +145,27 @@ TEST_F(EndToEndTest, ErrorsReachTheListenerWithTheirIds) {
     EXPECT_EQ(messages[1]["type"], "ERR");
     EXPECT_EQ(messages[1]["id"], 0x400);
     EXPECT_EQ(messages[1]["caused_pid"], ::getpid());
+}
+
+TEST(EndToEndReadOnly, AnErrorsReadOnlySwitchShowsInMetrics) {
+    FSEV_REQUIRE_ROOT();
+    test::LoopExt4Options options;
+    options.mount_options = "errors=remount-ro";
+    test::LoopExt4 fs(options);
+    test::DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    auto written = test::run_command(
+        {"bash", "-c", "echo '" + fs.mount_point() + " err' > " + daemon.run_dir() + "/config"});
+    ASSERT_EQ(written.exit_code, 0) << written.output;
+    std::string sample = "fsev_read_only{device=\"" + fs.loop_device() +
+                         "\",fstype=\"ext4\",mountpoint=\"" + fs.mount_point() +
+                         "\",trace_id=\"1\"} ";
+    EXPECT_NE(test::http_get(daemon.metrics_port(), "/metrics").body.find(sample + "0"),
+              std::string::npos);
+    fs.trigger_error("end-to-end read-only");
+    ASSERT_NE(daemon.wait_for_line(std::regex("FS_ERR_RO_REMOUNT"), 10s), "") << daemon.output();
+    std::string body = test::http_get(daemon.metrics_port(), "/metrics").body;
+    EXPECT_NE(body.find(sample + "1"), std::string::npos) << body;
 }
 
 TEST_F(EndToEndTest, TheDiscoveryFileNamesTheChannelTheDaemonAnnounced) {

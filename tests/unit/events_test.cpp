@@ -10,6 +10,7 @@
 #include "events/event.h"
 #include "events/event_names.h"
 #include "events/ext4_sysfs.h"
+#include "mounts/mountinfo.h"
 #include "events/record_format.h"
 
 namespace fsev {

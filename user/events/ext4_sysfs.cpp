@@ -27,10 +27,6 @@ uint32_t ext4_error_event_id(uint32_t code) {
     return FS_ERR_INTERNAL;
 }
 
-bool super_options_read_only(const std::string &super_options) {
-    return has_mount_option(super_options, "ro") || has_mount_option(super_options, "emergency_ro");
-}
-
 std::optional<bool> superblock_read_only(uint32_t major_number, uint32_t minor_number,
                                          const std::string &mountinfo) {
     std::ifstream file(mountinfo);

@@ -35,7 +35,4 @@ uint32_t ext4_error_event_id(uint32_t code);
 std::optional<bool> superblock_read_only(uint32_t major_number, uint32_t minor_number,
                                          const std::string &mountinfo = "/proc/self/mountinfo");
 
-// The same, from one mountinfo line's super options (e.g. "rw,errors=remount-ro,emergency_ro").
-bool super_options_read_only(const std::string &super_options);
-
 }  // namespace fsev

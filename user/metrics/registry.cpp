@@ -1,11 +1,14 @@
 #include "metrics/registry.h"
 
 #include "events/event_names.h"
+#include "mounts/mountinfo.h"
 
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 
 #include <cstdio>
+#include <set>
+#include <system_error>
 
 namespace fsev::metrics {
 
@@ -180,14 +183,28 @@ std::vector<Family> Registry::collect() const {
                    "1 while available blocks are at or below the level (lower = L1, upper = L2).",
                    gauge,
                    {}};
-    Family read_only{
-        "fsev_read_only", "1 when the filesystem is mounted read-only (statfs).", gauge, {}};
+    Family read_only{"fsev_read_only",
+                     "1 when the filesystem is read-only: mounted so (statfs), or switched by an "
+                     "error (the superblock's options in the mount table).",
+                     gauge,
+                     {}};
     Family error{"fsev_error",
                  "1 once an error event was seen for the entry; cleared when the entry is "
                  "re-created.",
                  gauge,
                  {}};
     Family errors{"fsev_errors_total", "Error events of the entry.", counter, {}};
+
+    // statfs's ST_RDONLY misses ext4's error switch ("emergency_ro", kernels
+    // >= 6.15); the superblock options show it. One read per scrape.
+    std::set<dev_t> read_only_superblocks;
+    try {
+        for (const MountInfo &mount : read_mountinfo("self"))
+            if (super_options_read_only(mount.super_options))
+                read_only_superblocks.insert(mount.device);
+    } catch (const std::system_error &) {
+        // Without the mount table, statfs alone answers.
+    }
 
     for (const auto &[id, state] : entries) {
         Labels labels = entry_labels(state.entry);
@@ -215,8 +232,9 @@ std::vector<Family> Registry::collect() const {
         available_blocks.samples.push_back({labels, as_double(numbers.f_bavail)});
         available_bytes.samples.push_back({labels, as_double(numbers.f_bavail * bsize)});
         block_size.samples.push_back({labels, as_double(bsize)});
-        read_only.samples.push_back(
-            {labels, (static_cast<unsigned long>(numbers.f_flags) & ST_RDONLY) ? 1.0 : 0.0});
+        bool is_read_only = (static_cast<unsigned long>(numbers.f_flags) & ST_RDONLY) ||
+                            read_only_superblocks.count(state.entry.device);
+        read_only.samples.push_back({labels, is_read_only ? 1.0 : 0.0});
     }
 
     Family events{"fsev_events_total", "Events published, by type and event id.", counter, {}};

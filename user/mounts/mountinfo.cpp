@@ -66,6 +66,10 @@ bool has_mount_option(std::string_view options, std::string_view wanted) {
     return false;
 }
 
+bool super_options_read_only(std::string_view super_options) {
+    return has_mount_option(super_options, "ro") || has_mount_option(super_options, "emergency_ro");
+}
+
 std::string unescape_mount_field(std::string_view text) {
     std::string decoded;
     for (size_t i = 0; i < text.size(); ++i) {

@@ -24,6 +24,11 @@ struct MountInfo {
 // holds `wanted` as a whole option.
 bool has_mount_option(std::string_view options, std::string_view wanted);
 
+// True when a superblock's options (mountinfo's last column) say it is
+// read-only: remounted so ("ro"), or switched by an error ("emergency_ro",
+// ext4 on kernels >= 6.15, which statfs's ST_RDONLY does not show).
+bool super_options_read_only(std::string_view super_options);
+
 // Parses the file's text; lines it does not understand are skipped.
 std::vector<MountInfo> parse_mountinfo(std::string_view text);
 
