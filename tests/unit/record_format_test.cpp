@@ -68,7 +68,7 @@ TEST(Device, KernelAndUserEncodingsRoundTrip) {
 
 TEST(SharedLayout, RecordHasTheSizeBothCompilersAgreeOn) {
     // The BPF object writes this layout; a change here must be made on both sides.
-    EXPECT_EQ(sizeof(fsev_record), 280u);
+    EXPECT_EQ(sizeof(fsev_record), 288u);
     EXPECT_EQ(offsetof(fsev_record, dev), 24u);
     EXPECT_EQ(offsetof(fsev_record, comm), 72u);
     EXPECT_EQ(sizeof(fsev_trace_config), 32u);
