@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -70,6 +71,32 @@ bool path_exists(const char *path) {
     return ::access(path, F_OK) == 0;
 }
 
+// BPF helpers the programs call, with the Linux version that added them.
+struct RequiredHelper {
+    bpf_func_id id;
+    const char *name;
+    const char *since;
+};
+constexpr RequiredHelper kRequiredHelpers[] = {
+    {BPF_FUNC_ringbuf_reserve, "bpf_ringbuf_reserve", "5.8"},
+    {BPF_FUNC_loop, "bpf_loop", "5.17"},
+    {BPF_FUNC_map_lookup_percpu_elem, "bpf_map_lookup_percpu_elem", "5.19"},
+};
+
+// Probed rather than inferred from the version: distributions backport.
+void require_helpers(const std::string &release) {
+    std::string missing;
+    for (const RequiredHelper &helper : kRequiredHelpers) {
+        if (libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, helper.id, nullptr) == 1)
+            continue;
+        missing += std::string(missing.empty() ? "" : ", ") + helper.name + " (Linux " +
+                   helper.since + ")";
+    }
+    if (!missing.empty())
+        throw UnsupportedKernel("kernel " + release + " lacks the BPF helper(s) " + missing +
+                                ": fsev-bpf needs Linux 5.19 or later");
+}
+
 std::string kernel_release() {
     struct utsname name {};
     if (::uname(&name) != 0) return "unknown";
@@ -112,20 +139,26 @@ KernelFeatures detect_kernel_features() {
         throw UnsupportedKernel("kernel " + release +
                                 " has no BTF (/sys/kernel/btf/vmlinux): fsev-bpf needs a kernel "
                                 "built with CONFIG_DEBUG_INFO_BTF, as Debian's are");
-    if (btf__find_by_name_kind(vmlinux.get(), "ext4_sb_info", BTF_KIND_STRUCT) > 0)
+    if (btf__find_by_name_kind(vmlinux.get(), "ext4_sb_info", BTF_KIND_STRUCT) > 0) {
+        require_helpers(release);
         return features_from_btf(vmlinux.get(), nullptr, release);
+    }
 
     // ext4 is a module: its types are in the module's split BTF.
     BtfPtr ext4(btf__load_module_btf("ext4", vmlinux.get()));
-    if (ext4) return features_from_btf(vmlinux.get(), ext4.get(), release);
+    if (ext4) {
+        require_helpers(release);
+        return features_from_btf(vmlinux.get(), ext4.get(), release);
+    }
 
     auto version = kernel_version(release);
     if (version && *version < std::make_pair(5, 11))
         throw UnsupportedKernel(
             "kernel " + release +
-            " builds ext4 as a module and has no BTF for modules (added in 5.11): "
-            "fsev-bpf needs Linux 5.11 or later with CONFIG_DEBUG_INFO_BTF_MODULES "
-            "(Debian 12 and later have it)");
+            " builds ext4 as a module and has no BTF for modules (added in 5.11), so no "
+            "program can reach ext4's types: fsev-bpf needs Linux 5.11 or later with "
+            "CONFIG_DEBUG_INFO_BTF_MODULES, and 5.19 or later for its BPF helpers "
+            "(Debian 12 and later have both)");
     if (!path_exists("/sys/module/ext4"))
         throw UnsupportedKernel(
             "ext4 is not loaded, so its kernel types "
