@@ -75,7 +75,7 @@ Daemon::Daemon(const DaemonOptions &options)
     trace_table_.add_observer(&trace_log_);
     if (options_.config_file) {
         // Relative paths in the startup file are relative to the daemon's
-        // working directory; the README recommends absolute ones.
+        // working directory; docs/config.md recommends absolute ones.
         ProcessPathResolver daemon_view(::getpid());
         apply_startup_file(*options_.config_file, trace_table_, daemon_view);
     }
