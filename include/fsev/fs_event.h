@@ -36,23 +36,24 @@ enum fs_event_type {
 #define FS_ERR_INTERNAL 0x00000200u      /* filesystem-specific error */
 #define FS_ERR_CORRUPTED 0x00000400u     /* metadata corruption: run fsck */
 /* fsev-bpf additions (not in the RFC). */
-#define FS_INFO_REMOUNT_RO 0x00000800u   /* administrator remounted read-only */
-#define FS_INFO_REMOUNT_RW 0x00001000u   /* administrator remounted read-write */
-#define FS_ERR_SHUTDOWN 0x00002000u      /* filesystem shut down (EXT4_IOC_SHUTDOWN) */
+#define FS_INFO_REMOUNT_RO 0x00000800u /* administrator remounted read-only */
+#define FS_INFO_REMOUNT_RW 0x00001000u /* administrator remounted read-write */
+#define FS_ERR_SHUTDOWN 0x00002000u    /* filesystem shut down (EXT4_IOC_SHUTDOWN) */
 
 /* Netlink attributes. 1-7 are the RFC's; 8 upward are fsev-bpf extensions
  * that RFC consumers ignore. */
 enum fs_event_attr {
     FS_EVENT_ATR_UNSPEC = 0,
-    FS_EVENT_ATR_FS_ID = 1,     /* u32: trace entry id */
-    FS_EVENT_ATR_MOUNT = 2,     /* string: mount point (NEW_TRACE) */
-    FS_EVENT_ATR_DEV_MAJOR = 3, /* u32 */
-    FS_EVENT_ATR_DEV_MINOR = 4, /* u32 */
-    FS_EVENT_ATR_ID = 5,        /* u32: event id above */
-    FS_EVENT_ATR_CAUSED_ID = 6, /* u32: pid that caused it, 0 when none */
-    FS_EVENT_ATR_DATA = 7,      /* u64: available blocks (THRESH) */
-    FS_EVENT_ATR_DIRECTION = 8, /* u32: enum fs_event_direction (THRESH) */
-    FS_EVENT_ATR_BLOCK_SIZE = 9, /* u32: bytes per block, to scale ATR_DATA (THRESH) */
+    FS_EVENT_ATR_FS_ID = 1,         /* u32: trace entry id */
+    FS_EVENT_ATR_MOUNT = 2,         /* string: mount point (NEW_TRACE) */
+    FS_EVENT_ATR_DEV_MAJOR = 3,     /* u32 */
+    FS_EVENT_ATR_DEV_MINOR = 4,     /* u32 */
+    FS_EVENT_ATR_ID = 5,            /* u32: event id above */
+    FS_EVENT_ATR_CAUSED_ID = 6,     /* u32: pid that caused it, 0 when none */
+    FS_EVENT_ATR_DATA = 7,          /* u64: available blocks (THRESH) */
+    FS_EVENT_ATR_DIRECTION = 8,     /* u32: enum fs_event_direction (THRESH) */
+    FS_EVENT_ATR_BLOCK_SIZE = 9,    /* u32: bytes per block, to scale ATR_DATA (THRESH) */
+    FS_EVENT_ATR_COUNT_SOURCE = 10, /* u32: enum fs_event_count_source (THRESH) */
     __FS_EVENT_ATR_MAX,
 };
 #define FS_EVENT_ATR_MAX (__FS_EVENT_ATR_MAX - 1)
@@ -62,7 +63,8 @@ enum fs_event_attr {
  *   NEW_TRACE           FS_ID, MOUNT
  *   INFO, WARN, ERR     FS_ID, DEV_MAJOR + DEV_MINOR (when the filesystem has
  *                       a device), ID, CAUSED_ID (0 when no task caused it)
- *   THRESH              as above, plus DATA, DIRECTION and BLOCK_SIZE
+ *   THRESH              as above, plus DATA, DIRECTION, BLOCK_SIZE and
+ *                       COUNT_SOURCE
  * BLOCK_SIZE travels only with DATA, the one value it scales; it is left out
  * when the block size is not known. Attributes appear in the order above.
  * nlmsg_seq grows by one per message the daemon sends (all types together),
@@ -74,6 +76,19 @@ enum fs_event_direction {
     FS_EVENT_DIR_NONE = 0,
     FS_EVENT_DIR_FILLING = 1, /* available blocks fell to or below the level */
     FS_EVENT_DIR_FREEING = 2, /* available blocks rose above the level */
+};
+
+/* FS_EVENT_ATR_COUNT_SOURCE: how ATR_DATA was obtained, so a consumer knows
+ * how late a crossing can be reported (docs/filesystems.md). */
+enum fs_event_count_source {
+    FS_EVENT_COUNT_UNKNOWN = 0,
+    /* Read by BPF from the filesystem's own counters at the moment the space
+     * changed (ext4): reported at the crossing itself. */
+    FS_EVENT_COUNT_EXACT = 1,
+    /* statfs by the daemon: when the threshold was armed, or on activity of
+     * a filesystem without exact hooks (XFS, btrfs, tmpfs); reported within
+     * the documented latency of the crossing. */
+    FS_EVENT_COUNT_STATFS = 2,
 };
 
 #endif /* FSEV_FS_EVENT_H */

@@ -25,11 +25,8 @@ void clear_levels(TraceEntry &entry) {
 
 }  // namespace
 
-uint32_t deliverable_types(const std::string &fstype) {
-    return fstype == "ext4" ? TRACE_ALL : TRACE_INFO;
-}
-
-TraceTable::TraceTable(uint32_t max_id) : max_id_(max_id < 1 ? 1 : max_id) {}
+TraceTable::TraceTable(uint32_t max_id, FilesystemSupport support)
+    : max_id_(max_id < 1 ? 1 : max_id), support_(std::move(support)) {}
 
 void TraceTable::add_observer(TraceTableObserver *observer) {
     std::lock_guard lock(apply_mutex_);
@@ -107,12 +104,13 @@ void TraceTable::apply_request(Staged &staged, const Request &request,
         return;
     }
 
-    uint32_t unsupported = request.types & ~deliverable_types(filesystem.fstype);
+    uint32_t deliverable = support_.deliverable_types(filesystem.fstype);
+    uint32_t unsupported = request.types & ~deliverable;
     if (unsupported)
         throw RequestError(EOPNOTSUPP, request.describe() + ": " + filesystem.fstype +
                                            " cannot deliver " + type_names(unsupported) +
-                                           " events (it can: " +
-                                           type_names(deliverable_types(filesystem.fstype)) + ")");
+                                           " events (it can: " + type_names(deliverable) + "): " +
+                                           support_.why_not(filesystem.fstype, unsupported));
     bool has_thresh = found != staged.entries.end() && (found->second.types & TRACE_THRESH);
     if ((request.types & TRACE_THRESH) && !has_thresh && !request.lower)
         throw RequestError(EINVAL, request.describe() + ": thr needs L1 (and optionally L2)");

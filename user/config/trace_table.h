@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/filesystem_support.h"
 #include "config/request.h"
 #include "trace/trace_entry.h"
 
@@ -30,10 +31,6 @@ class PathResolver {
     virtual ResolvedFilesystem resolve(const std::string &path) = 0;
 };
 
-// Which TraceTypes a filesystem type can deliver today: ext4 all four; any
-// other type only info (its umount is seen in the mount table).
-uint32_t deliverable_types(const std::string &fstype);
-
 // The live trace entries, one per superblock, keyed by their id.
 // Thread-safe: a write (from the FUSE thread), the mount watcher (event loop)
 // and readers may call in at the same time. Changes are applied atomically
@@ -42,7 +39,8 @@ uint32_t deliverable_types(const std::string &fstype);
 // Observers may call entries()/listing() but must not change the table.
 class TraceTable {
   public:
-    explicit TraceTable(uint32_t max_id = UINT32_MAX);
+    explicit TraceTable(uint32_t max_id = UINT32_MAX,
+                        FilesystemSupport support = FilesystemSupport());
 
     void add_observer(TraceTableObserver *observer);
 
@@ -74,8 +72,9 @@ class TraceTable {
     void commit(Staged &staged, bool filesystem_gone);
 
     const uint32_t max_id_;
-    std::mutex apply_mutex_;          // one change at a time, observers told in order
-    mutable std::mutex state_mutex_;  // guards entries_ and next_id_ for readers
+    const FilesystemSupport support_;  // which types each filesystem can deliver
+    std::mutex apply_mutex_;           // one change at a time, observers told in order
+    mutable std::mutex state_mutex_;   // guards entries_ and next_id_ for readers
     Entries entries_;
     uint32_t next_id_ = 1;
     std::vector<TraceTableObserver *> observers_;

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "events/event.h"
+#include "fsev/threshold.h"
 #include "trace/trace_entry.h"
 
 namespace fsev {
@@ -23,7 +24,11 @@ class BpfTraceSync : public TraceTableObserver {
     // Told after every change whether any entry asks for `warn` (the
     // syscall-exit program is attached only then).
     using WarnCallback = std::function<void(bool any_entry_wants_warn)>;
-    BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted = {});
+    // Told after every change whether any entry asks for thresholds on a
+    // filesystem without exact hooks (its activity is then watched).
+    using ActivityCallback = std::function<void(bool any_entry_checked_on_activity)>;
+    BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted = {},
+                 ActivityCallback on_activity_wanted = {});
 
     void entry_created(const TraceEntry &entry) override;
     void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
@@ -34,13 +39,23 @@ class BpfTraceSync : public TraceTableObserver {
     // The reached bits the BPF side holds for an entry (FSEV_*_REACHED).
     std::optional<uint32_t> reached_levels(uint32_t trace_id) const;
 
+    // For an entry on a filesystem without exact hooks: reads its available
+    // count with statfs now and runs the threshold state machine on it,
+    // reporting each crossing once (through the armed-crossing callback,
+    // count source statfs). Returns the count read; nullopt when the entry
+    // has no thresholds or statfs failed.
+    std::optional<uint64_t> check_space(uint32_t trace_id);
+
   private:
     void write(const TraceEntry &entry, bool rearm);
     void tell_warn_wanted();
+    void report(const TraceEntry &entry, const fsev_threshold_step &step, uint64_t available,
+                uint32_t block_size);
 
     int map_fd_;
     EventCallback on_armed_crossing_;
     WarnCallback on_warn_wanted_;
+    ActivityCallback on_activity_wanted_;
     mutable std::mutex mutex_;
     std::map<uint32_t, TraceEntry> entries_;  // by trace id
 };
