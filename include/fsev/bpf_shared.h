@@ -18,23 +18,23 @@
 
 /* Which kernel hook produced a ring-buffer record. */
 enum fsev_source {
-    FSEV_SRC_ALLOCATE_BLOCKS = 1, /* ext4_allocate_blocks: blocks taken */
-    FSEV_SRC_FREE_BLOCKS = 2,     /* ext4_free_blocks: blocks given back */
-    FSEV_SRC_DA_RESERVE = 3,      /* ext4_da_reserve_space: delalloc reservation */
-    FSEV_SRC_DA_RELEASE = 4,      /* ext4_da_release_space: reservation dropped */
-    FSEV_SRC_DA_UPDATE = 5,       /* ext4_da_update_reserve_space: reservation used */
-    FSEV_SRC_ERROR = 6,           /* ext4_error */
-    FSEV_SRC_SHUTDOWN = 7,        /* ext4_shutdown */
-    FSEV_SRC_SYSCALL_ENOSPC = 8,  /* a write-type syscall returned -ENOSPC */
+    FSEV_SRC_ALLOCATE_BLOCKS = 1,   /* ext4_allocate_blocks: blocks taken */
+    FSEV_SRC_FREE_BLOCKS = 2,       /* ext4_free_blocks: blocks given back */
+    FSEV_SRC_DA_RESERVE = 3,        /* ext4_da_reserve_space: delalloc reservation */
+    FSEV_SRC_DA_RELEASE = 4,        /* ext4_da_release_space: reservation dropped */
+    FSEV_SRC_DA_UPDATE = 5,         /* ext4_da_update_reserve_space: reservation used */
+    FSEV_SRC_ERROR = 6,             /* ext4_error */
+    FSEV_SRC_SHUTDOWN = 7,          /* ext4_shutdown */
+    FSEV_SRC_SYSCALL_ENOSPC = 8,    /* a write-type syscall returned -ENOSPC */
     /* A syscall that creates a name (mkdir, open O_CREAT, ...) returned
      * -ENOSPC: no room for an inode or directory block, i.e. metadata. The
      * daemon resolves `path` to its filesystem. */
     FSEV_SRC_SYSCALL_ENOSPC_PATH = 10,
     /* A traced filesystem without exact space hooks (not ext4) was written,
      * truncated, written back or committed: the daemon checks it with
-     * statfs. Rate-limited per superblock in BPF. */
+     * statfs. Rate-limited per superblock in BPF (bpf/other_fs.bpf.h). */
     FSEV_SRC_SPACE_ACTIVITY = 11,
-    FSEV_SRC_XFS_SHUTDOWN = 12, /* xfs_force_shutdown; `blocks` holds its SHUTDOWN_* flags */
+    FSEV_SRC_XFS_SHUTDOWN = 12,     /* xfs_force_shutdown; `blocks` holds its SHUTDOWN_* flags */
     FSEV_SRC_MAX = 13,
 };
 
@@ -83,10 +83,18 @@ struct fsev_record {
     __u32 syscall_nr;       /* FSEV_SRC_SYSCALL_*: which syscall (x86_64 numbers) */
     __s32 dirfd;            /* FSEV_SRC_SYSCALL_ENOSPC_PATH: directory fd of `path` */
     char comm[FSEV_COMM_LEN];
-    char error_function[32];  /* ext4_error: kernel function that raised it */
-    char fs_id[32];           /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
+    char error_function[32]; /* ext4_error: kernel function that raised it */
+    char fs_id[32];          /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
     char path[FSEV_PATH_LEN]; /* FSEV_SRC_SYSCALL_ENOSPC_PATH: the path, as the task gave it */
     __u64 superblock; /* ext4_error: kernel address of the super_block, for read_ext4_state */
+};
+
+/* Value of the activity_signals map (kernel dev_t -> this): when BPF last
+ * saw space activity on a filesystem without exact hooks, and when it last
+ * signalled the daemon about it (at most once per interval). */
+struct fsev_activity {
+    __u64 last_signal_ns;   /* bpf_ktime_get_ns() */
+    __u64 last_activity_ns; /* bpf_ktime_get_ns() */
 };
 
 /* What read_ext4_state returns, as bits. */

@@ -36,23 +36,23 @@ enum fs_event_type {
 #define FS_ERR_INTERNAL 0x00000200u      /* filesystem-specific error */
 #define FS_ERR_CORRUPTED 0x00000400u     /* metadata corruption: run fsck */
 /* fsev-bpf additions (not in the RFC). */
-#define FS_INFO_REMOUNT_RO 0x00000800u /* administrator remounted read-only */
-#define FS_INFO_REMOUNT_RW 0x00001000u /* administrator remounted read-write */
-#define FS_ERR_SHUTDOWN 0x00002000u    /* filesystem shut down (EXT4_IOC_SHUTDOWN) */
+#define FS_INFO_REMOUNT_RO 0x00000800u   /* administrator remounted read-only */
+#define FS_INFO_REMOUNT_RW 0x00001000u   /* administrator remounted read-write */
+#define FS_ERR_SHUTDOWN 0x00002000u      /* filesystem shut down (EXT4_IOC_SHUTDOWN) */
 
 /* Netlink attributes. 1-7 are the RFC's; 8 upward are fsev-bpf extensions
  * that RFC consumers ignore. */
 enum fs_event_attr {
     FS_EVENT_ATR_UNSPEC = 0,
-    FS_EVENT_ATR_FS_ID = 1,         /* u32: trace entry id */
-    FS_EVENT_ATR_MOUNT = 2,         /* string: mount point (NEW_TRACE) */
-    FS_EVENT_ATR_DEV_MAJOR = 3,     /* u32 */
-    FS_EVENT_ATR_DEV_MINOR = 4,     /* u32 */
-    FS_EVENT_ATR_ID = 5,            /* u32: event id above */
-    FS_EVENT_ATR_CAUSED_ID = 6,     /* u32: pid that caused it, 0 when none */
-    FS_EVENT_ATR_DATA = 7,          /* u64: available blocks (THRESH) */
-    FS_EVENT_ATR_DIRECTION = 8,     /* u32: enum fs_event_direction (THRESH) */
-    FS_EVENT_ATR_BLOCK_SIZE = 9,    /* u32: bytes per block, to scale ATR_DATA (THRESH) */
+    FS_EVENT_ATR_FS_ID = 1,     /* u32: trace entry id */
+    FS_EVENT_ATR_MOUNT = 2,     /* string: mount point (NEW_TRACE) */
+    FS_EVENT_ATR_DEV_MAJOR = 3, /* u32 */
+    FS_EVENT_ATR_DEV_MINOR = 4, /* u32 */
+    FS_EVENT_ATR_ID = 5,        /* u32: event id above */
+    FS_EVENT_ATR_CAUSED_ID = 6, /* u32: pid that caused it, 0 when none */
+    FS_EVENT_ATR_DATA = 7,      /* u64: available blocks (THRESH) */
+    FS_EVENT_ATR_DIRECTION = 8, /* u32: enum fs_event_direction (THRESH) */
+    FS_EVENT_ATR_BLOCK_SIZE = 9, /* u32: bytes per block, to scale ATR_DATA (THRESH) */
     FS_EVENT_ATR_COUNT_SOURCE = 10, /* u32: enum fs_event_count_source (THRESH) */
     __FS_EVENT_ATR_MAX,
 };

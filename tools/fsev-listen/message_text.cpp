@@ -23,6 +23,18 @@ std::string escaped_path(const std::string &path) {
     return out;
 }
 
+// FS_EVENT_ATR_COUNT_SOURCE as a word.
+std::string count_source_name(uint32_t source) {
+    switch (source) {
+        case FS_EVENT_COUNT_EXACT:
+            return "exact";
+        case FS_EVENT_COUNT_STATFS:
+            return "statfs";
+        default:
+            return std::to_string(source);
+    }
+}
+
 }  // namespace
 
 std::string human_line(const FsEventMessage &m) {
@@ -39,6 +51,7 @@ std::string human_line(const FsEventMessage &m) {
     if (m.data) line += " available_blocks=" + std::to_string(*m.data);
     if (m.direction) line += " direction=" + direction_name(*m.direction);
     if (m.block_size) line += " block_size=" + std::to_string(*m.block_size);
+    if (m.counted_by) line += " count=" + count_source_name(*m.counted_by);
     return line;
 }
 
@@ -60,6 +73,7 @@ std::string json_line(const FsEventMessage &m) {
     if (m.data) object["available_blocks"] = *m.data;
     if (m.direction) object["direction"] = direction_name(*m.direction);
     if (m.block_size) object["block_size"] = *m.block_size;
+    if (m.counted_by) object["count"] = count_source_name(*m.counted_by);
     // A mount point that is not UTF-8 gets U+FFFD rather than breaking the line.
     return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

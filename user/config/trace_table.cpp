@@ -121,6 +121,7 @@ void TraceTable::apply_request(Staged &staged, const Request &request,
         if (entry.id == 0)
             throw RequestError(ENOSPC, request.describe() + ": every trace id is in use");
         entry.device = filesystem.device;
+        entry.file_device = filesystem.file_device ? filesystem.file_device : filesystem.device;
         entry.mount_point = filesystem.mount_point;
         entry.fstype = filesystem.fstype;
         entry.source = filesystem.source;

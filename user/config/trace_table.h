@@ -17,10 +17,12 @@ namespace fsev {
 
 // The filesystem a request's MOUNT names, as the writer sees it.
 struct ResolvedFilesystem {
-    dev_t device = 0;         // st_dev: the superblock
+    dev_t device = 0;         // the superblock's device (the mount table's major:minor)
     std::string mount_point;  // where it is mounted (unescaped)
     std::string fstype;
     std::string source;  // device path, or what the mount table shows
+    // st_dev of the path; 0 = device. Differs on btrfs (one per subvolume).
+    dev_t file_device = 0;
 };
 
 // Turns a MOUNT path into its filesystem. Throws std::system_error with the
@@ -72,12 +74,13 @@ class TraceTable {
     void commit(Staged &staged, bool filesystem_gone);
 
     const uint32_t max_id_;
-    const FilesystemSupport support_;  // which types each filesystem can deliver
-    std::mutex apply_mutex_;           // one change at a time, observers told in order
-    mutable std::mutex state_mutex_;   // guards entries_ and next_id_ for readers
+    std::mutex apply_mutex_;          // one change at a time, observers told in order
+    mutable std::mutex state_mutex_;  // guards entries_ and next_id_ for readers
     Entries entries_;
     uint32_t next_id_ = 1;
     std::vector<TraceTableObserver *> observers_;
+    // Which types each filesystem can deliver.
+    const FilesystemSupport support_;
 };
 
 }  // namespace fsev

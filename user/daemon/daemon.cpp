@@ -90,6 +90,7 @@ Daemon::Daemon(const DaemonOptions &options)
         space_checks_.on_timer();
         std::cout.flush();
     });
+    trace_sync_.set_activity_map(probes_.activity_map_fd());
     metrics_.set_space_checks_source([this] { return space_checks_.checks(); });
 
     // Told in this order: the BPF map first, so the kernel side watches an

@@ -17,12 +17,12 @@ struct Event {
     bool has_device = false;        // the filesystem has a block device
     uint32_t dev_major = 0;
     uint32_t dev_minor = 0;
-    uint32_t caused_pid = 0;                         // 0 when no task caused it
-    uint64_t available_blocks = 0;                   // FS_EVENT_ATR_DATA (THRESH)
-    uint32_t direction = FS_EVENT_DIR_NONE;          // THRESH only
-    uint32_t block_size = 0;                         // bytes per block; 0 when unknown
-    uint32_t count_source = FS_EVENT_COUNT_UNKNOWN;  // enum fs_event_count_source (THRESH)
-    std::string mount_point;  // FS_EVENT_ATR_MOUNT (NEW_TRACE); also for display
+    uint32_t caused_pid = 0;                 // 0 when no task caused it
+    uint64_t available_blocks = 0;           // FS_EVENT_ATR_DATA (THRESH)
+    uint32_t direction = FS_EVENT_DIR_NONE;  // THRESH only
+    uint32_t block_size = 0;                 // bytes per block; 0 when unknown
+    uint32_t counted_by = 0;                 // enum fs_event_count_source (THRESH)
+    std::string mount_point;                 // FS_EVENT_ATR_MOUNT (NEW_TRACE); also for display
 };
 
 // Anything that wants every event: netlink publisher, metrics, stdout.

@@ -30,7 +30,7 @@ FsEventMessage message_for_event(const Event &event) {
         message.direction = event.direction;
         // Only where there is a block count to scale; 0 means "unknown".
         if (event.block_size != 0) message.block_size = event.block_size;
-        if (event.count_source != FS_EVENT_COUNT_UNKNOWN) message.count_source = event.count_source;
+        if (event.counted_by != FS_EVENT_COUNT_UNKNOWN) message.counted_by = event.counted_by;
     }
     return message;
 }
@@ -62,7 +62,7 @@ std::vector<uint8_t> encode_message(const FsEventMessage &message, uint16_t fami
     if (message.data) mnl_attr_put_u64(header, FS_EVENT_ATR_DATA, *message.data);
     put_u32(FS_EVENT_ATR_DIRECTION, message.direction);
     put_u32(FS_EVENT_ATR_BLOCK_SIZE, message.block_size);
-    put_u32(FS_EVENT_ATR_COUNT_SOURCE, message.count_source);
+    put_u32(FS_EVENT_ATR_COUNT_SOURCE, message.counted_by);
 
     buffer.resize(header->nlmsg_len);
     return buffer;
@@ -135,7 +135,7 @@ std::optional<FsEventMessage> decode_message(const nlmsghdr *header, size_t leng
                 message.block_size = checked_u32(attribute, "FS_EVENT_ATR_BLOCK_SIZE");
                 break;
             case FS_EVENT_ATR_COUNT_SOURCE:
-                message.count_source = checked_u32(attribute, "FS_EVENT_ATR_COUNT_SOURCE");
+                message.counted_by = checked_u32(attribute, "FS_EVENT_ATR_COUNT_SOURCE");
                 break;
             default:
                 break;  // a later extension: skipped, never an error

@@ -16,19 +16,19 @@ namespace fsev {
 // One FS_EVENT generic-netlink message, attribute by attribute. An attribute
 // that is absent on the wire is an empty optional, so encode(decode(x)) == x.
 struct FsEventMessage {
-    uint32_t sequence = 0;                 // nlmsg_seq: +1 per message the publisher sends
-    uint8_t type = FS_EVENT_NONE;          // genlmsghdr.cmd: enum fs_event_type
-    uint8_t version = FS_EVENT_VERSION;    // genlmsghdr.version
-    std::optional<uint32_t> fs_id;         // FS_EVENT_ATR_FS_ID (trace entry id)
-    std::optional<std::string> mount;      // FS_EVENT_ATR_MOUNT
-    std::optional<uint32_t> dev_major;     // FS_EVENT_ATR_DEV_MAJOR
-    std::optional<uint32_t> dev_minor;     // FS_EVENT_ATR_DEV_MINOR
-    std::optional<uint32_t> event_id;      // FS_EVENT_ATR_ID
-    std::optional<uint32_t> caused_pid;    // FS_EVENT_ATR_CAUSED_ID
-    std::optional<uint64_t> data;          // FS_EVENT_ATR_DATA: available blocks
-    std::optional<uint32_t> direction;     // FS_EVENT_ATR_DIRECTION
-    std::optional<uint32_t> block_size;    // FS_EVENT_ATR_BLOCK_SIZE
-    std::optional<uint32_t> count_source;  // FS_EVENT_ATR_COUNT_SOURCE
+    uint32_t sequence = 0;               // nlmsg_seq: +1 per message the publisher sends
+    uint8_t type = FS_EVENT_NONE;        // genlmsghdr.cmd: enum fs_event_type
+    uint8_t version = FS_EVENT_VERSION;  // genlmsghdr.version
+    std::optional<uint32_t> fs_id;       // FS_EVENT_ATR_FS_ID (trace entry id)
+    std::optional<std::string> mount;    // FS_EVENT_ATR_MOUNT
+    std::optional<uint32_t> dev_major;   // FS_EVENT_ATR_DEV_MAJOR
+    std::optional<uint32_t> dev_minor;   // FS_EVENT_ATR_DEV_MINOR
+    std::optional<uint32_t> event_id;    // FS_EVENT_ATR_ID
+    std::optional<uint32_t> caused_pid;  // FS_EVENT_ATR_CAUSED_ID
+    std::optional<uint64_t> data;        // FS_EVENT_ATR_DATA: available blocks
+    std::optional<uint32_t> direction;   // FS_EVENT_ATR_DIRECTION
+    std::optional<uint32_t> block_size;  // FS_EVENT_ATR_BLOCK_SIZE
+    std::optional<uint32_t> counted_by;  // FS_EVENT_ATR_COUNT_SOURCE
 
     bool operator==(const FsEventMessage &) const = default;
 };

@@ -36,8 +36,9 @@ std::string feature_of(const std::string &tracepoint) {
         return "FS_ERR_* from XFS shutdowns (xfs not loaded at start?)";
     if (tracepoint == "btrfs_transaction_commit")
         return "btrfs thresholds on commit (btrfs not loaded at start?)";
-    if (tracepoint == "mm_filemap_delete_from_page_cache")
-        return "thresholds seeing frees on filesystems without exact hooks";
+    if (tracepoint == "mm_filemap_delete_from_page_cache") return "tmpfs thresholds seeing frees";
+    if (tracepoint == "xfs_itruncate_extents_end")
+        return "XFS thresholds seeing frees (xfs not loaded at start?)";
     if (tracepoint == "writeback_single_inode")
         return "thresholds seeing writeback on filesystems without exact hooks";
     return "exact thresholds (" + tracepoint + ")";
@@ -134,6 +135,7 @@ void Ext4Probes::detach() {
 
 bool Ext4Probes::is_activity_program(const bpf_program *program) const {
     return program == skeleton_->progs.on_page_cache_delete ||
+           program == skeleton_->progs.on_xfs_truncated ||
            program == skeleton_->progs.on_writeback_inode ||
            program == skeleton_->progs.on_btrfs_commit;
 }
@@ -147,8 +149,8 @@ void Ext4Probes::watch_space_activity(bool wanted) {
     if (!activity_links_.empty()) return;
     std::vector<std::pair<std::string, BpfLink>> links;
     for (bpf_program *program :
-         {skeleton_->progs.on_page_cache_delete, skeleton_->progs.on_writeback_inode,
-          skeleton_->progs.on_btrfs_commit}) {
+         {skeleton_->progs.on_page_cache_delete, skeleton_->progs.on_xfs_truncated,
+          skeleton_->progs.on_writeback_inode, skeleton_->progs.on_btrfs_commit}) {
         if (!bpf_program__autoload(program)) continue;
         BpfLink link(bpf_program__attach(program));
         if (!link) {
@@ -244,6 +246,10 @@ int Ext4Probes::records_map_fd() const {
 
 int Ext4Probes::traced_superblocks_map_fd() const {
     return bpf_map__fd(skeleton_->maps.traced_superblocks);
+}
+
+int Ext4Probes::activity_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.activity_signals);
 }
 
 uint64_t Ext4Probes::dropped_records() const {

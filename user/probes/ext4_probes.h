@@ -74,6 +74,7 @@ class Ext4Probes {
 
     int records_map_fd() const;
     int traced_superblocks_map_fd() const;
+    int activity_map_fd() const;  // activity_signals: struct fsev_activity per superblock
     // Records lost because the ring buffer was full (counted in BPF).
     uint64_t dropped_records() const;
 

@@ -42,7 +42,8 @@ bool checked_on_activity(const TraceEntry &entry) {
 // (from the daemon's mount namespace it may be another filesystem).
 bool read_statfs(const TraceEntry &entry, struct statfs &status) {
     struct stat where {};
-    return ::stat(entry.mount_point.c_str(), &where) == 0 && where.st_dev == entry.device &&
+    dev_t expected = entry.file_device ? entry.file_device : entry.device;
+    return ::stat(entry.mount_point.c_str(), &where) == 0 && where.st_dev == expected &&
            ::statfs(entry.mount_point.c_str(), &status) == 0;
 }
 
@@ -68,7 +69,7 @@ void BpfTraceSync::tell_warn_wanted() {
     if (on_activity_wanted_) on_activity_wanted_(activity);
 }
 
-std::optional<uint64_t> BpfTraceSync::check_space(uint32_t trace_id) {
+std::optional<SpaceReading> BpfTraceSync::check_space(uint32_t trace_id) {
     std::unique_lock lock(mutex_);
     auto found = entries_.find(trace_id);
     if (found == entries_.end() || !checked_on_activity(found->second)) return std::nullopt;
@@ -76,6 +77,10 @@ std::optional<uint64_t> BpfTraceSync::check_space(uint32_t trace_id) {
     uint32_t key = kernel_dev_from_user(entry.device);
     fsev_trace_config config{};
     if (bpf_map_lookup_elem(map_fd_, &key, &config) != 0) return std::nullopt;
+    // Activity first: whatever happens after this read shows as a newer
+    // time at the next check.
+    fsev_activity activity{};
+    if (activity_map_fd_ >= 0) bpf_map_lookup_elem(activity_map_fd_, &key, &activity);
     struct statfs status {};
     if (!read_statfs(entry, status)) return std::nullopt;
     uint64_t available = status.f_bavail;
@@ -90,7 +95,7 @@ std::optional<uint64_t> BpfTraceSync::check_space(uint32_t trace_id) {
     }
     lock.unlock();
     report(entry, step, available, static_cast<uint32_t>(status.f_bsize));
-    return available;
+    return SpaceReading{available, activity.last_activity_ns};
 }
 
 void BpfTraceSync::report(const TraceEntry &entry, const fsev_threshold_step &step,
@@ -107,7 +112,7 @@ void BpfTraceSync::report(const TraceEntry &entry, const fsev_threshold_step &st
         event.dev_minor = kernel_dev_minor(key);
         event.available_blocks = available;
         event.block_size = block_size;
-        event.count_source = FS_EVENT_COUNT_STATFS;
+        event.counted_by = FS_EVENT_COUNT_STATFS;
         event.mount_point = entry.mount_point;
         on_armed_crossing_(event);
     }
@@ -125,6 +130,7 @@ void BpfTraceSync::entry_removed(const TraceEntry &entry, bool) {
     std::unique_lock lock(mutex_);
     uint32_t key = kernel_dev_from_user(entry.device);
     bpf_map_delete_elem(map_fd_, &key);  // ENOENT is fine: nothing to undo
+    if (activity_map_fd_ >= 0) bpf_map_delete_elem(activity_map_fd_, &key);
     entries_.erase(entry.id);
     lock.unlock();
     tell_warn_wanted();
@@ -174,7 +180,7 @@ std::optional<TraceEntry> BpfTraceSync::find(uint32_t trace_id) const {
 std::optional<TraceEntry> BpfTraceSync::find_by_device(dev_t device) const {
     std::lock_guard lock(mutex_);
     for (const auto &[id, entry] : entries_)
-        if (entry.device == device) return entry;
+        if (entry.device == device || entry.file_device == device) return entry;
     return std::nullopt;
 }
 

@@ -12,6 +12,13 @@
 
 namespace fsev {
 
+// One check of a filesystem without exact hooks.
+struct SpaceReading {
+    uint64_t available = 0;         // statfs f_bavail
+    uint64_t last_activity_ns = 0;  // when BPF last saw activity on it (CLOCK_MONOTONIC)
+    bool operator==(const SpaceReading &) const = default;
+};
+
 // Keeps the BPF map `traced_superblocks` equal to the trace table, and arms
 // thresholds: when an entry gets thresholds (or they are reset), the
 // current statfs count decides which levels are already reached, and those
@@ -39,12 +46,16 @@ class BpfTraceSync : public TraceTableObserver {
     // The reached bits the BPF side holds for an entry (FSEV_*_REACHED).
     std::optional<uint32_t> reached_levels(uint32_t trace_id) const;
 
+    // The BPF map activity_signals (struct fsev_activity per superblock),
+    // read by check_space(); -1 when there is none.
+    void set_activity_map(int map_fd) { activity_map_fd_ = map_fd; }
+
     // For an entry on a filesystem without exact hooks: reads its available
     // count with statfs now and runs the threshold state machine on it,
     // reporting each crossing once (through the armed-crossing callback,
-    // count source statfs). Returns the count read; nullopt when the entry
+    // count source statfs). Returns what was read; nullopt when the entry
     // has no thresholds or statfs failed.
-    std::optional<uint64_t> check_space(uint32_t trace_id);
+    std::optional<SpaceReading> check_space(uint32_t trace_id);
 
   private:
     void write(const TraceEntry &entry, bool rearm);
@@ -53,6 +64,7 @@ class BpfTraceSync : public TraceTableObserver {
                 uint32_t block_size);
 
     int map_fd_;
+    int activity_map_fd_ = -1;
     EventCallback on_armed_crossing_;
     WarnCallback on_warn_wanted_;
     ActivityCallback on_activity_wanted_;

@@ -16,17 +16,17 @@ SpaceChecks::SpaceChecks(Check check, std::chrono::milliseconds trailing_delay)
     if (!timer_.valid()) throw last_system_error("create timerfd for space checks");
 }
 
-std::optional<uint64_t> SpaceChecks::run(uint32_t trace_id) {
+std::optional<SpaceReading> SpaceChecks::run(uint32_t trace_id) {
     checks_.fetch_add(1, std::memory_order_relaxed);
     return check_(trace_id);
 }
 
 void SpaceChecks::signalled(uint32_t trace_id) {
-    std::optional<uint64_t> count = run(trace_id);
-    if (!count) {
+    std::optional<SpaceReading> reading = run(trace_id);
+    if (!reading) {
         pending_.erase(trace_id);
     } else {
-        pending_[trace_id] = Pending{Clock::now() + trailing_delay_, count};
+        pending_[trace_id] = Pending{Clock::now() + trailing_delay_, *reading};
     }
     arm();
 }
@@ -42,11 +42,11 @@ void SpaceChecks::on_timer() {
             ++it;
             continue;
         }
-        std::optional<uint64_t> count = run(it->first);
-        if (count && count != it->second.last_count) {
-            // Still moving without a new signal (writeback, deferred frees):
-            // look once more.
-            it->second = Pending{now + trailing_delay_, count};
+        std::optional<SpaceReading> reading = run(it->first);
+        if (reading && *reading != it->second.last) {
+            // Activity the rate limit held back, or a count still moving
+            // (writeback, deferred frees): look once more.
+            it->second = Pending{now + trailing_delay_, *reading};
             ++it;
         } else {
             it = pending_.erase(it);

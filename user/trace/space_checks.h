@@ -8,22 +8,24 @@
 #include <optional>
 
 #include "common/unique_fd.h"
+#include "trace/bpf_trace_sync.h"
 
 namespace fsev {
 
 // When to statfs a filesystem without exact space hooks. BPF signals
-// activity on it (at most once per superblock per interval); each signal is
-// checked at once, and one trailing check follows `trailing_delay` later so
-// the state after the last write is seen. A trailing check that finds the
-// count still moving (writeback, deferred frees) schedules another. Nothing
-// signalled, nothing checked: no clock runs for an idle filesystem.
+// activity on it (at most once per superblock per interval) and notes the
+// time of all activity; each signal is checked at once, and a trailing
+// check follows `trailing_delay` later. A trailing check that finds newer
+// activity or a count still moving (writeback, deferred frees) schedules
+// another, so the state after the last change is seen. Nothing signalled,
+// nothing checked: no clock runs for an idle filesystem.
 // Runs on the event loop thread; checks() may be read from any thread.
 class SpaceChecks {
   public:
     using Clock = std::chrono::steady_clock;
     // Checks one entry now; returns its available count (nullopt: entry gone
     // or unreadable, so no trailing check).
-    using Check = std::function<std::optional<uint64_t>(uint32_t trace_id)>;
+    using Check = std::function<std::optional<SpaceReading>(uint32_t trace_id)>;
 
     SpaceChecks(Check check, std::chrono::milliseconds trailing_delay);
 
@@ -41,9 +43,9 @@ class SpaceChecks {
   private:
     struct Pending {
         Clock::time_point due;
-        std::optional<uint64_t> last_count;
+        SpaceReading last;
     };
-    std::optional<uint64_t> run(uint32_t trace_id);
+    std::optional<SpaceReading> run(uint32_t trace_id);
     void arm();
 
     Check check_;
