@@ -15,7 +15,8 @@ void usage(std::ostream &out) {
     out << "usage: fsev-bench [--quick] [--image-dir DIR] [--entries N]\n"
            "  --quick          tiny counts: proves the runner works, the numbers mean little\n"
            "  --image-dir DIR  where the loop ext4 images are made (default /dev/shm)\n"
-           "  --entries N      trace entries for the scale figure (default 1000)\n";
+           "  --entries N      trace entries for the scale figure (default 1000)\n"
+           "  --other-fs-only  only measurement 6 (tmpfs, XFS, btrfs latency)\n";
 }
 
 }  // namespace
@@ -30,6 +31,7 @@ BenchConfig quick_config(BenchConfig config) {
     config.poll_samples = 1;
     config.storm_seconds = 0.2;
     config.scale_entries = 100;
+    config.other_fs_crossings = 4;
     return config;
 }
 
@@ -52,6 +54,8 @@ int main(int argc, char **argv) {
                 std::cerr << "fsev-bench: --entries takes 1..4096 (the BPF map's size)\n";
                 return 2;
             }
+        } else if (argument == "--other-fs-only") {
+            config.other_fs_only = true;
         } else if (argument == "--help") {
             usage(std::cout);
             return 0;
@@ -72,11 +76,14 @@ int main(int argc, char **argv) {
 
     Report report;
     try {
-        measure_hot_path_cost(config, report);
-        measure_workload_cost(config, report);
-        measure_latency(config, report);
-        measure_burst(config, report);
-        measure_scale(config, report);
+        if (!config.other_fs_only) {
+            measure_hot_path_cost(config, report);
+            measure_workload_cost(config, report);
+            measure_latency(config, report);
+            measure_burst(config, report);
+            measure_scale(config, report);
+        }
+        measure_other_fs_latency(config, report);
     } catch (const std::exception &error) {
         std::cerr << "fsev-bench: " << error.what() << '\n';
         return 1;
