@@ -190,6 +190,29 @@ TEST_P(OtherFilesystemTest, AnIdleTracedFilesystemCostsNothing) {
     EXPECT_EQ(space_checks(), before) << "statfs ran while nothing was written";
 }
 
+// No inode left: creating a name fails with ENOSPC, a metadata warning.
+TEST(TmpfsInodes, RunningOutOfInodesWarnsENOSPCMeta) {
+    FSEV_REQUIRE_ROOT();
+    test::LoopFilesystem fs("tmpfs", 16, "nr_inodes=16");
+    test::DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
+    ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
+    test::run_checked(
+        {"bash", "-c", "echo '" + fs.mount_point() + " warn' > " + daemon.run_dir() + "/config"});
+    int created = 0;
+    errno = 0;
+    while (created < 64 && fs.write_file("f" + std::to_string(created), 0)) ++created;
+    EXPECT_EQ(errno, ENOSPC) << "created " << created;
+    bool warned = false;
+    auto deadline = Clock::now() + 5s;
+    while (!warned && Clock::now() < deadline)
+        for (const json &message : listener.wait_for_json(SIZE_MAX, 100ms))
+            warned = warned || (message.value("event", "") == "FS_WARN_ENOSPC_META" &&
+                                message.value("dev_minor", 0u) == minor(fs.device()));
+    EXPECT_TRUE(warned) << listener.output() << daemon.output();
+}
+
 INSTANTIATE_TEST_SUITE_P(Filesystems, OtherFilesystemTest,
                          ::testing::Values("tmpfs", "xfs", "btrfs"),
                          [](const auto &param_info) { return param_info.param; });
