@@ -18,12 +18,17 @@
 #include "ext4_counters.bpf.h"
 #include "fsev/bpf_shared.h"
 #include "fsev/threshold.h"
+#include "space_in_flight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* ext4 allocation flags (fs/ext4/ext4.h). */
-#define EXT4_MB_HINT_DATA 0x0001          /* the allocation is for file data */
+#define EXT4_MB_HINT_DATA 0x0020          /* the allocation is for file data */
 #define EXT4_MB_DELALLOC_RESERVED 0x0400  /* the space was reserved by delalloc */
+/* ext4_free_blocks() flags (fs/ext4/ext4.h): keep a partial first / last
+ * cluster (bigalloc), it still holds other blocks. */
+#define EXT4_FREE_BLOCKS_NOFREE_FIRST_CLUSTER 0x0010
+#define EXT4_FREE_BLOCKS_NOFREE_LAST_CLUSTER 0x0020
 /* ext4 mount options: what an error does (fs/ext4/ext4.h). */
 #define EXT4_MOUNT_ERRORS_RO 0x00020
 #define EXT4_MOUNT_ERRORS_PANIC 0x00040
@@ -95,12 +100,21 @@ static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, 
     return record;
 }
 
+/* Available blocks as they really are: ext4's counters (exact sum), the
+ * change the calling hook is about to apply, and the space in flight. */
+static __always_inline __u64 fsev_available_now(struct super_block *sb, __s64 pending_clusters)
+{
+    __s64 in_flight = fsev_in_flight_clusters(BPF_CORE_READ(sb, s_dev));
+
+    return fsev_ext4_available_blocks(sb, pending_clusters + in_flight, true);
+}
+
 static __always_inline void fsev_emit_raw(struct super_block *sb, __u32 source, __u64 blocks,
                                           __s64 pending_clusters)
 {
     struct fsev_record *record;
 
-    record = fsev_reserve(sb, source, blocks, fsev_ext4_available_blocks(sb, pending_clusters, true));
+    record = fsev_reserve(sb, source, blocks, fsev_available_now(sb, pending_clusters));
     if (record)
         bpf_ringbuf_submit(record, 0);
 }
@@ -122,8 +136,9 @@ static __always_inline void fsev_emit_crossing(struct super_block *sb, __u32 sou
 
 /*
  * Something changed the space of `sb`. `pending_clusters`: see
- * fsev_ext4_available_blocks(). Runs the threshold state machine when the
- * superblock is traced for thresholds.
+ * fsev_ext4_available_blocks(); the space in flight (space_in_flight.bpf.h)
+ * is added to it. Runs the threshold state machine when the superblock is
+ * traced for thresholds.
  */
 static __always_inline int fsev_space_changed(struct super_block *sb, __u32 source, __u64 blocks,
                                               __s64 pending_clusters)
@@ -148,6 +163,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return 0;
+    pending_clusters += fsev_in_flight_clusters(dev);
 
     /* Cheap read first; the exact per-cpu sum only near a level. */
     fsev_ext4_space_read(sb, &space);
@@ -191,7 +207,7 @@ static __always_inline struct fsev_record *fsev_warning(struct super_block *sb, 
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_WARN))
         return NULL;
-    record = fsev_reserve(sb, source, 0, fsev_ext4_available_blocks(sb, 0, true));
+    record = fsev_reserve(sb, source, 0, fsev_available_now(sb, 0));
     if (!record)
         return NULL;
     record->trace_id = config->trace_id;
@@ -212,31 +228,116 @@ static __always_inline void fsev_allocation_failed(struct super_block *sb, unsig
         bpf_ringbuf_submit(record, 0);
 }
 
-/* Fires at the end of ext4_mb_new_blocks(), after the free-cluster counter
- * went down; len == 0 means the allocation failed. For delalloc blocks the
- * matching dirty-cluster drop follows in ext4_da_update_reserve_space(), so
- * the space is not gone twice: count it as already settled. */
+/* True when thresholds are watched on the superblock `dev`: only then is
+ * space in flight tracked. */
+static __always_inline bool fsev_thresholds_traced(__u32 dev)
+{
+    struct fsev_trace_config *config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+
+    return config && (config->types & FSEV_TRACE_THRESH) && config->levels;
+}
+
+/* Fires at the start of ext4_mb_new_blocks(), before an allocation not
+ * reserved by delalloc claims its length on the dirty-cluster counter. The
+ * claim is in flight until ext4_allocate_blocks. Near full the claim may be
+ * cut short or fail without ext4_allocate_blocks firing, so a request that
+ * might not fit whole is not counted. */
+SEC("tp_btf/ext4_request_blocks")
+int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
+{
+    struct super_block *sb = ar->inode->i_sb;
+    struct fsev_ext4_space space;
+    unsigned int len = ar->len;
+    __u64 available, wanted;
+    __u32 dev = sb->s_dev;
+
+    if (ar->flags & EXT4_MB_DELALLOC_RESERVED)
+        return 0;
+    fsev_in_flight_close(false); /* an earlier request of this thread that failed */
+    if (len == 0 || !fsev_thresholds_traced(dev))
+        return 0;
+    fsev_ext4_space_read(sb, &space);
+    available = fsev_ext4_space_available(&space, fsev_in_flight_clusters(dev), false);
+    wanted = ((__u64)len + approximation_margin_clusters) << space.cluster_bits;
+    if (available >= wanted)
+        fsev_in_flight_open(dev, len, false);
+    return 0;
+}
+
+/* Fires at the end of ext4_mb_new_blocks(), after both counters were
+ * updated; len (clusters) == 0 means the allocation failed. A claim made at
+ * the request is now the allocation. A delalloc data extent is off the
+ * free-cluster counter but its reservation stays on the dirty-cluster
+ * counter until ext4_da_update_reserve_space: it is in flight until then.
+ * Other blocks flagged as delalloc-reserved (an extent-tree block during
+ * writeback) were never reserved: they are simply used. */
 SEC("tp_btf/ext4_allocate_blocks")
 int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned long long block)
 {
     struct super_block *sb = ar->inode->i_sb;
     unsigned int len = ar->len;
     unsigned int flags = ar->flags;
+    __u32 dev = sb->s_dev;
 
+    if (!(flags & EXT4_MB_DELALLOC_RESERVED))
+        fsev_in_flight_close(false);
     if (len == 0) {
         if (!fsev_is_daemon())
             fsev_allocation_failed(sb, flags);
         return 0;
     }
-    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len,
-                              (flags & EXT4_MB_DELALLOC_RESERVED) ? len : 0);
+    if ((flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) &&
+        fsev_thresholds_traced(dev))
+        fsev_in_flight_open(dev, len, true);
+    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len, 0);
 }
 
-/* Fires before ext4 returns the blocks to the free-cluster counter. */
+/* The clusters ext4_free_blocks() gives back for `count` blocks from
+ * `block`: whole clusters, except partial first / last ones it is told to
+ * keep (the same rounding as the kernel's). */
+static __always_inline __u64 fsev_freed_clusters(struct super_block *sb, __u64 block,
+                                                 __u64 count, int flags)
+{
+    __u32 cluster_bits = BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 31;
+    __u64 ratio = 1ull << cluster_bits, overflow;
+
+    if (cluster_bits == 0)
+        return count;
+    overflow = block & (ratio - 1);
+    if (overflow) {
+        if (flags & EXT4_FREE_BLOCKS_NOFREE_FIRST_CLUSTER) {
+            overflow = ratio - overflow;
+            if (count <= overflow)
+                return 0;
+            count -= overflow;
+        } else {
+            count += overflow;
+        }
+    }
+    overflow = count & (ratio - 1);
+    if (overflow) {
+        if (flags & EXT4_FREE_BLOCKS_NOFREE_LAST_CLUSTER) {
+            if (count <= overflow)
+                return 0;
+            count -= overflow;
+        } else {
+            count += ratio - overflow;
+        }
+    }
+    return count >> cluster_bits;
+}
+
+/* Fires before ext4 returns the blocks to the free-cluster counter. A
+ * delalloc extent this thread still had in flight is being given back (an
+ * error path after the allocation): its window closes here. */
 SEC("tp_btf/ext4_free_blocks")
 int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long count, int flags)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_FREE_BLOCKS, count, count);
+    struct super_block *sb = inode->i_sb;
+
+    fsev_in_flight_close(true);
+    return fsev_space_changed(sb, FSEV_SRC_FREE_BLOCKS, count,
+                              fsev_freed_clusters(sb, block, count, flags));
 }
 
 /* Fires after the dirty-cluster counter went up (space is reserved). */
@@ -253,11 +354,13 @@ int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
     return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed);
 }
 
-/* Fires before the dirty-cluster counter drops by `used` (writeback turned a
- * reservation into an allocation, already counted at allocate_blocks). */
+/* Fires before the dirty-cluster counter drops by `used` clusters:
+ * writeback turned a reservation into the allocation made just before, in
+ * this thread. That allocation's window closes; the drop is pending. */
 SEC("tp_btf/ext4_da_update_reserve_space")
 int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quota_claim)
 {
+    fsev_in_flight_close(true);
     return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_UPDATE, used, used);
 }
 
@@ -276,7 +379,7 @@ static __always_inline struct fsev_record *fsev_error_record(struct super_block 
         trace_id = config->trace_id;
     else if (!emit_raw_records)
         return NULL;
-    record = fsev_reserve(sb, source, 0, fsev_ext4_available_blocks(sb, 0, true));
+    record = fsev_reserve(sb, source, 0, fsev_available_now(sb, 0));
     if (!record)
         return NULL;
     record->trace_id = trace_id;
