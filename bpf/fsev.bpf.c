@@ -163,6 +163,11 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return 0;
+    /* Another thread inside ext4_mb_new_blocks() may have moved one counter
+     * and not yet the other: no crossing is decided on such a count. That
+     * thread's own ext4_allocate_blocks decides, at the latest. */
+    if (fsev_others_searching(dev))
+        return 0;
     pending_clusters += fsev_in_flight_clusters(dev);
 
     /* Cheap read first; the exact per-cpu sum only near a level. */
@@ -237,11 +242,12 @@ static __always_inline bool fsev_thresholds_traced(__u32 dev)
     return config && (config->types & FSEV_TRACE_THRESH) && config->levels;
 }
 
-/* Fires at the start of ext4_mb_new_blocks(), before an allocation not
- * reserved by delalloc claims its length on the dirty-cluster counter. The
- * claim is in flight until ext4_allocate_blocks. Near full the claim may be
- * cut short or fail without ext4_allocate_blocks firing, so a request that
- * might not fit whole is not counted. */
+/* Fires at the start of ext4_mb_new_blocks(). The thread is searching
+ * until ext4_allocate_blocks. An allocation not reserved by delalloc first
+ * claims its length on the dirty-cluster counter: that claim is in flight
+ * until then too. Near full the claim may be cut short or fail without
+ * ext4_allocate_blocks firing, so a request that might not fit whole is
+ * neither counted nor marked as searching. */
 SEC("tp_btf/ext4_request_blocks")
 int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
 {
@@ -251,26 +257,27 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
     __u64 available, wanted;
     __u32 dev = sb->s_dev;
 
-    if (ar->flags & EXT4_MB_DELALLOC_RESERVED)
-        return 0;
-    fsev_in_flight_close(false); /* an earlier request of this thread that failed */
     if (len == 0 || !fsev_thresholds_traced(dev))
         return 0;
+    if (ar->flags & EXT4_MB_DELALLOC_RESERVED) {
+        fsev_search_started(dev, 0);
+        return 0;
+    }
     fsev_ext4_space_read(sb, &space);
     available = fsev_ext4_space_available(&space, fsev_in_flight_clusters(dev), false);
     wanted = ((__u64)len + approximation_margin_clusters) << space.cluster_bits;
     if (available >= wanted)
-        fsev_in_flight_open(dev, len, false);
+        fsev_search_started(dev, len);
     return 0;
 }
 
 /* Fires at the end of ext4_mb_new_blocks(), after both counters were
- * updated; len (clusters) == 0 means the allocation failed. A claim made at
- * the request is now the allocation. A delalloc data extent is off the
- * free-cluster counter but its reservation stays on the dirty-cluster
- * counter until ext4_da_update_reserve_space: it is in flight until then.
- * Other blocks flagged as delalloc-reserved (an extent-tree block during
- * writeback) were never reserved: they are simply used. */
+ * updated; len (clusters) == 0 means the allocation failed. The search and
+ * any claim end here. A delalloc data extent is off the free-cluster
+ * counter but its reservation stays on the dirty-cluster counter until
+ * ext4_da_update_reserve_space: it is in flight until then. Other blocks
+ * flagged as delalloc-reserved (an extent-tree block during writeback) were
+ * never reserved: they are simply used. */
 SEC("tp_btf/ext4_allocate_blocks")
 int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned long long block)
 {
@@ -278,17 +285,14 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
     unsigned int len = ar->len;
     unsigned int flags = ar->flags;
     __u32 dev = sb->s_dev;
+    bool delalloc_data =
+        (flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) && len > 0;
 
-    if (!(flags & EXT4_MB_DELALLOC_RESERVED))
-        fsev_in_flight_close(false);
-    if (len == 0) {
-        if (!fsev_is_daemon())
-            fsev_allocation_failed(sb, flags);
-        return 0;
-    }
-    if ((flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) &&
-        fsev_thresholds_traced(dev))
-        fsev_in_flight_open(dev, len, true);
+    fsev_search_ended(dev, delalloc_data ? len : 0, fsev_thresholds_traced(dev));
+    if (len == 0 && !fsev_is_daemon())
+        fsev_allocation_failed(sb, flags);
+    /* Also after a failure: a crossing left undecided while this thread was
+     * searching is decided now. */
     return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len, 0);
 }
 
@@ -328,16 +332,19 @@ static __always_inline __u64 fsev_freed_clusters(struct super_block *sb, __u64 b
 }
 
 /* Fires before ext4 returns the blocks to the free-cluster counter. A
- * delalloc extent this thread still had in flight is being given back (an
- * error path after the allocation): its window closes here. */
+ * delalloc extent this thread still has in flight is being given back (an
+ * error path after the allocation): once freed it is no longer in flight,
+ * its reservation simply stays. */
 SEC("tp_btf/ext4_free_blocks")
 int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long count, int flags)
 {
     struct super_block *sb = inode->i_sb;
+    __s64 freed = fsev_freed_clusters(sb, block, count, flags);
 
-    fsev_in_flight_close(true);
-    return fsev_space_changed(sb, FSEV_SRC_FREE_BLOCKS, count,
-                              fsev_freed_clusters(sb, block, count, flags));
+    fsev_space_changed(sb, FSEV_SRC_FREE_BLOCKS, count,
+                       freed - fsev_own_allocation_in_flight(sb->s_dev));
+    fsev_allocation_settled();
+    return 0;
 }
 
 /* Fires after the dirty-cluster counter went up (space is reserved). */
@@ -354,14 +361,20 @@ int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
     return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed);
 }
 
-/* Fires before the dirty-cluster counter drops by `used` clusters:
- * writeback turned a reservation into the allocation made just before, in
- * this thread. That allocation's window closes; the drop is pending. */
+/* Fires before the dirty-cluster counter drops by `used` clusters (under
+ * the inode's reservation lock, right before the drop): writeback turned a
+ * reservation into the allocation made just before, in this thread, whose
+ * window closes here. */
 SEC("tp_btf/ext4_da_update_reserve_space")
 int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quota_claim)
 {
-    fsev_in_flight_close(true);
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_UPDATE, used, used);
+    struct super_block *sb = inode->i_sb;
+
+    /* The drop of `used` replaces this thread's extent in flight. */
+    fsev_space_changed(sb, FSEV_SRC_DA_UPDATE, used,
+                       used - fsev_own_allocation_in_flight(sb->s_dev));
+    fsev_allocation_settled();
+    return 0;
 }
 
 /* Errors are reported for every ext4 superblock the daemon traces for ERR

@@ -22,9 +22,16 @@
  * Each such window is added back while it is open: per superblock, the
  * clusters in flight, added where a window opens and taken off where it
  * closes, read by every hook on every CPU (atomic adds, no lock). Which
- * task opened what is kept per thread, so a window closes exactly with what
- * it opened, whatever ext4 does in between (an extent-tree block, an
+ * thread opened what is kept per thread, so a window closes exactly with
+ * what it opened, whatever ext4 does in between (an extent-tree block, an
  * allocation given back on an error path, a failed request).
+ *
+ * What no tracepoint brackets: inside ext4_mb_new_blocks(), between its
+ * counter updates and ext4_allocate_blocks (journal work, releasing the
+ * allocation context; the thread can be preempted there). Every allocation
+ * is therefore counted as "searching" from ext4_request_blocks to
+ * ext4_allocate_blocks; while another thread is searching on a superblock,
+ * its count is not trusted for a crossing (see fsev_space_changed()).
  */
 #ifndef FSEV_SPACE_IN_FLIGHT_BPF_H
 #define FSEV_SPACE_IN_FLIGHT_BPF_H
@@ -34,21 +41,26 @@
 
 #include "fsev/bpf_shared.h"
 
-/* What one thread has in flight on one superblock, in clusters. */
+/* What one thread has in flight on one superblock. */
 struct fsev_task_in_flight {
     __u32 dev;
-    __u32 padding;
-    __s64 claimed;   /* a non-delalloc request, claimed on the dirty counter */
-    __s64 allocated; /* a delalloc extent, allocated but still reserved */
+    __u32 searching; /* 1 between ext4_request_blocks and ext4_allocate_blocks */
+    __s64 claimed;   /* clusters of a non-delalloc request, claimed on the dirty counter */
+    __s64 allocated; /* clusters of a delalloc extent, allocated but still reserved */
 };
 
-/* Clusters in flight per superblock (kernel dev_t): the sum of what its
- * threads have in flight. */
+/* Per superblock: the sums over its threads. */
+struct fsev_superblock_in_flight {
+    __s64 clusters;  /* claimed + allocated */
+    __s64 searching; /* threads inside ext4_mb_new_blocks() */
+};
+
+/* Keyed by kernel dev_t. */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, FSEV_MAX_TRACED_SUPERBLOCKS);
     __type(key, __u32);
-    __type(value, __s64);
+    __type(value, struct fsev_superblock_in_flight);
 } space_in_flight SEC(".maps");
 
 /* Keyed by thread id. A thread has at most one allocation going at a time;
@@ -60,16 +72,44 @@ struct {
     __type(value, struct fsev_task_in_flight);
 } task_in_flight SEC(".maps");
 
-static __always_inline __s64 fsev_in_flight_clusters(__u32 dev)
+static __always_inline __u32 fsev_current_tid(void)
 {
-    __s64 *clusters = bpf_map_lookup_elem(&space_in_flight, &dev);
-
-    return clusters ? *(volatile __s64 *)clusters : 0;
+    return (__u32)bpf_get_current_pid_tgid();
 }
 
-static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 clusters)
+static __always_inline __s64 fsev_in_flight_clusters(__u32 dev)
 {
-    __s64 zero = 0, *total = bpf_map_lookup_elem(&space_in_flight, &dev);
+    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
+
+    return total ? *(volatile __s64 *)&total->clusters : 0;
+}
+
+/* True when a thread other than the current one is inside
+ * ext4_mb_new_blocks() on `dev`. */
+static __always_inline bool fsev_others_searching(__u32 dev)
+{
+    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
+    struct fsev_task_in_flight *task;
+    __u32 tid;
+    __s64 searching;
+
+    if (!total)
+        return false;
+    searching = *(volatile __s64 *)&total->searching;
+    if (searching <= 0)
+        return false;
+    tid = fsev_current_tid();
+    task = bpf_map_lookup_elem(&task_in_flight, &tid);
+    if (task && task->dev == dev && task->searching)
+        searching--;
+    return searching > 0;
+}
+
+static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 clusters,
+                                                             __s64 searching)
+{
+    struct fsev_superblock_in_flight zero = {};
+    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
 
     if (!total) {
         bpf_map_update_elem(&space_in_flight, &dev, &zero, BPF_NOEXIST);
@@ -77,71 +117,120 @@ static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 cl
         if (!total)
             return;
     }
-    __sync_fetch_and_add(total, clusters);
+    if (clusters)
+        __sync_fetch_and_add(&total->clusters, clusters);
+    if (searching)
+        __sync_fetch_and_add(&total->searching, searching);
 }
 
-static __always_inline __u32 fsev_current_tid(void)
-{
-    return (__u32)bpf_get_current_pid_tgid();
-}
-
-/* Takes what `task` has in flight off its superblock's total. */
-static __always_inline void fsev_in_flight_take_off(struct fsev_task_in_flight *task, bool claimed,
+/* Takes what `task` has open off its superblock's sums: the claim and the
+ * search, and the allocated extent when `allocated`. */
+static __always_inline void fsev_in_flight_take_off(struct fsev_task_in_flight *task,
                                                     bool allocated)
 {
-    __s64 clusters = 0;
+    __s64 clusters = task->claimed, searching = task->searching;
 
-    if (claimed) {
-        clusters += task->claimed;
-        task->claimed = 0;
-    }
+    task->claimed = 0;
+    task->searching = 0;
     if (allocated) {
         clusters += task->allocated;
         task->allocated = 0;
     }
-    if (clusters)
-        fsev_in_flight_add_to_superblock(task->dev, -clusters);
+    if (clusters || searching)
+        fsev_in_flight_add_to_superblock(task->dev, -clusters, -searching);
 }
 
-/* Opens (or widens) the current thread's window on `dev`: `allocated`
- * selects the kind (a delalloc extent, or else a claim). */
-static __always_inline void fsev_in_flight_open(__u32 dev, __s64 clusters, bool allocated)
+/* The current thread's entry for `dev`, created when missing. What is left
+ * over from another superblock (a window that never closed) is dropped. */
+static __always_inline struct fsev_task_in_flight *fsev_task_entry(__u32 dev)
 {
     __u32 tid = fsev_current_tid();
     struct fsev_task_in_flight fresh = {.dev = dev};
     struct fsev_task_in_flight *task = bpf_map_lookup_elem(&task_in_flight, &tid);
 
-    if (clusters <= 0)
-        return;
-    if (!task) {
-        if (bpf_map_update_elem(&task_in_flight, &tid, &fresh, BPF_NOEXIST))
-            return;
-        task = bpf_map_lookup_elem(&task_in_flight, &tid);
-        if (!task)
-            return;
-    } else if (task->dev != dev) {
-        /* Left over from another superblock: a window that never closed. */
-        fsev_in_flight_take_off(task, true, true);
-        task->dev = dev;
+    if (task) {
+        if (task->dev != dev) {
+            fsev_in_flight_take_off(task, true);
+            task->dev = dev;
+        }
+        return task;
     }
-    if (allocated)
-        task->allocated += clusters;
-    else
-        task->claimed += clusters;
-    fsev_in_flight_add_to_superblock(dev, clusters);
+    if (bpf_map_update_elem(&task_in_flight, &tid, &fresh, BPF_NOEXIST))
+        return NULL;
+    return bpf_map_lookup_elem(&task_in_flight, &tid);
 }
 
-/* Closes the current thread's window of one kind. */
-static __always_inline void fsev_in_flight_close(bool allocated)
+/* ext4_request_blocks: the current thread starts searching on `dev`, having
+ * claimed `claimed` clusters (0 for delalloc requests, reserved long ago). */
+static __always_inline void fsev_search_started(__u32 dev, __s64 claimed)
+{
+    struct fsev_task_in_flight *task = fsev_task_entry(dev);
+
+    if (!task)
+        return;
+    fsev_in_flight_take_off(task, false); /* an earlier request that never ended */
+    task->searching = 1;
+    task->claimed = claimed;
+    fsev_in_flight_add_to_superblock(dev, claimed, 1);
+}
+
+static __always_inline void fsev_forget_if_empty(struct fsev_task_in_flight *task)
+{
+    __u32 tid;
+
+    if (task->allocated || task->claimed || task->searching)
+        return;
+    tid = fsev_current_tid();
+    bpf_map_delete_elem(&task_in_flight, &tid);
+}
+
+/* ext4_allocate_blocks: the current thread's search ended (its claim is now
+ * the allocation); a delalloc data extent of `allocated` clusters stays in
+ * flight until its reservation is updated. The extent is added before the
+ * search ends, so no other thread sees the count without both. */
+static __always_inline void fsev_search_ended(__u32 dev, __s64 allocated, bool traced)
+{
+    __u32 tid = fsev_current_tid();
+    struct fsev_task_in_flight *task;
+
+    if (allocated > 0 && traced) {
+        task = fsev_task_entry(dev);
+        if (task) {
+            task->allocated += allocated;
+            fsev_in_flight_add_to_superblock(dev, allocated, 0);
+        }
+    }
+    task = bpf_map_lookup_elem(&task_in_flight, &tid);
+    if (!task)
+        return;
+    fsev_in_flight_take_off(task, false);
+    fsev_forget_if_empty(task);
+}
+
+/* The clusters of the current thread's allocated extent still in flight on
+ * `dev`. */
+static __always_inline __s64 fsev_own_allocation_in_flight(__u32 dev)
 {
     __u32 tid = fsev_current_tid();
     struct fsev_task_in_flight *task = bpf_map_lookup_elem(&task_in_flight, &tid);
 
-    if (!task)
+    return task && task->dev == dev ? task->allocated : 0;
+}
+
+/* ext4_da_update_reserve_space (or the allocation given back on an error
+ * path): the current thread's allocated extent is no longer in flight.
+ * Called last in the hook: ext4 moves its counter right after the hook, and
+ * until then the extent must stay counted. */
+static __always_inline void fsev_allocation_settled(void)
+{
+    __u32 tid = fsev_current_tid();
+    struct fsev_task_in_flight *task = bpf_map_lookup_elem(&task_in_flight, &tid);
+
+    if (!task || !task->allocated)
         return;
-    fsev_in_flight_take_off(task, !allocated, allocated);
-    if (!task->allocated && !task->claimed)
-        bpf_map_delete_elem(&task_in_flight, &tid);
+    fsev_in_flight_add_to_superblock(task->dev, -task->allocated, 0);
+    task->allocated = 0;
+    fsev_forget_if_empty(task);
 }
 
 #endif /* FSEV_SPACE_IN_FLIGHT_BPF_H */
