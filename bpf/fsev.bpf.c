@@ -146,8 +146,8 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     struct fsev_trace_config *config;
     struct fsev_threshold_step step;
     struct fsev_ext4_space space;
-    __u32 dev;
-    __u64 available, margin;
+    __u32 dev, reached;
+    __u64 available, confirmation, margin, generation;
     int attempt;
 
     if (fsev_is_daemon())
@@ -166,17 +166,37 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     /* Another thread inside ext4_mb_new_blocks() may have moved one counter
      * and not yet the other: no crossing is decided on such a count. That
      * thread's own ext4_allocate_blocks decides, at the latest. */
+    generation = fsev_search_generation(dev);
     if (fsev_others_searching(dev))
         return 0;
-    pending_clusters += fsev_in_flight_clusters(dev);
 
     /* Cheap read first; the exact per-cpu sum only near a level. */
     fsev_ext4_space_read(sb, &space);
-    available = fsev_ext4_space_available(&space, pending_clusters, false);
+    available = fsev_ext4_space_available(
+        &space, pending_clusters + fsev_in_flight_clusters(dev), false);
     margin = approximation_margin_clusters << space.cluster_bits;
     if (fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
                           margin))
-        available = fsev_ext4_space_available(&space, pending_clusters, true);
+        available = fsev_ext4_space_available(
+            &space, pending_clusters + fsev_in_flight_clusters(dev), true);
+
+    /* A crossing is confirmed by a second read, space in flight included:
+     * the per-cpu sum is taken without the counter's lock (a fold on another
+     * CPU seen half done is off by up to a batch for that instant), and a
+     * window can close between reading the space in flight and reading the
+     * counters. Both reads must agree, and no search may have started or
+     * ended meanwhile; otherwise a later hook decides. */
+    reached = config->reached;
+    step = fsev_threshold_advance(reached, config->levels, config->lower_level,
+                                  config->upper_level, available);
+    if (step.reached == reached)
+        return 0;
+    confirmation = fsev_ext4_space_available(
+        &space, pending_clusters + fsev_in_flight_clusters(dev), true);
+    if (fsev_reached_bits(config->levels, config->lower_level, config->upper_level,
+                          confirmation) != step.reached ||
+        fsev_search_generation(dev) != generation)
+        return 0;
 
     for (attempt = 0; attempt < 4; attempt++) {
         __u32 old_reached = config->reached;

@@ -51,8 +51,9 @@ struct fsev_task_in_flight {
 
 /* Per superblock: the sums over its threads. */
 struct fsev_superblock_in_flight {
-    __s64 clusters;  /* claimed + allocated */
-    __s64 searching; /* threads inside ext4_mb_new_blocks() */
+    __s64 clusters;    /* claimed + allocated */
+    __s64 searching;   /* threads inside ext4_mb_new_blocks() */
+    __u64 generation;  /* +1 whenever a search starts or ends */
 };
 
 /* Keyed by kernel dev_t. */
@@ -82,6 +83,15 @@ static __always_inline __s64 fsev_in_flight_clusters(__u32 dev)
     struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
 
     return total ? *(volatile __s64 *)&total->clusters : 0;
+}
+
+/* Changes whenever a search on `dev` starts or ends: a count read between
+ * two equal generations saw no search begin or end. */
+static __always_inline __u64 fsev_search_generation(__u32 dev)
+{
+    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
+
+    return total ? *(volatile __u64 *)&total->generation : 0;
 }
 
 /* True when a thread other than the current one is inside
@@ -119,8 +129,10 @@ static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 cl
     }
     if (clusters)
         __sync_fetch_and_add(&total->clusters, clusters);
-    if (searching)
+    if (searching) {
         __sync_fetch_and_add(&total->searching, searching);
+        __sync_fetch_and_add(&total->generation, 1);
+    }
 }
 
 /* Takes what `task` has open off its superblock's sums: the claim and the

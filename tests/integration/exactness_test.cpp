@@ -48,6 +48,11 @@ struct FillCase {
     bool fresh_images = false;     // a new image for every fill instead of one reused
 };
 
+// gtest names a failing case by this instead of dumping its bytes.
+void PrintTo(const FillCase &fill_case, std::ostream *out) {
+    *out << fill_case.name;
+}
+
 void write_all(int fd, const char *data, size_t size, const std::string &what) {
     while (size > 0) {
         ssize_t written = ::write(fd, data, size);
