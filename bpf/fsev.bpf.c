@@ -25,6 +25,9 @@ char LICENSE[] SEC("license") = "GPL";
 /* ext4 allocation flags (fs/ext4/ext4.h). */
 #define EXT4_MB_HINT_DATA 0x0020          /* the allocation is for file data */
 #define EXT4_MB_DELALLOC_RESERVED 0x0400  /* the space was reserved by delalloc */
+/* sbi->s_mount_state: fast-commit replay at mount; ext4_mb_new_blocks()
+ * then allocates on a path without ext4_allocate_blocks. */
+#define EXT4_FC_REPLAY 0x0020
 /* ext4_free_blocks() flags (fs/ext4/ext4.h): keep a partial first / last
  * cluster (bigalloc), it still holds other blocks. */
 #define EXT4_FREE_BLOCKS_NOFREE_FIRST_CLUSTER 0x0010
@@ -279,12 +282,16 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
 
     if (len == 0 || !fsev_thresholds_traced(dev))
         return 0;
+    if (BPF_CORE_READ(fsev_ext4_sb_info(sb), s_mount_state) & EXT4_FC_REPLAY)
+        return 0;
     if (ar->flags & EXT4_MB_DELALLOC_RESERVED) {
         fsev_search_started(dev, 0);
         return 0;
     }
+    /* Room as the claim will see it: other threads' claims are on the
+     * counter already, so the space in flight is not added. */
     fsev_ext4_space_read(sb, &space);
-    available = fsev_ext4_space_available(&space, fsev_in_flight_clusters(dev), false);
+    available = fsev_ext4_space_available(&space, 0, false);
     wanted = ((__u64)len + approximation_margin_clusters) << space.cluster_bits;
     if (available >= wanted)
         fsev_search_started(dev, len);

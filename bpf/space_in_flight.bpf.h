@@ -54,7 +54,13 @@ struct fsev_superblock_in_flight {
     __s64 clusters;    /* claimed + allocated */
     __s64 searching;   /* threads inside ext4_mb_new_blocks() */
     __u64 generation;  /* +1 whenever a search starts or ends */
+    __u64 changed_ns;  /* when the generation last changed */
 };
+
+/* A search open longer than this is taken for one whose end was never
+ * seen (a path of ext4 without ext4_allocate_blocks): it no longer holds
+ * crossings back. Real searches take micro- to milliseconds. */
+#define FSEV_SEARCH_STALE_NS 1000000000ull
 
 /* Keyed by kernel dev_t. */
 struct {
@@ -108,6 +114,8 @@ static __always_inline bool fsev_others_searching(__u32 dev)
     searching = *(volatile __s64 *)&total->searching;
     if (searching <= 0)
         return false;
+    if (bpf_ktime_get_ns() - *(volatile __u64 *)&total->changed_ns > FSEV_SEARCH_STALE_NS)
+        return false;
     tid = fsev_current_tid();
     task = bpf_map_lookup_elem(&task_in_flight, &tid);
     if (task && task->dev == dev && task->searching)
@@ -132,6 +140,7 @@ static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 cl
     if (searching) {
         __sync_fetch_and_add(&total->searching, searching);
         __sync_fetch_and_add(&total->generation, 1);
+        total->changed_ns = bpf_ktime_get_ns();
     }
 }
 

@@ -31,11 +31,11 @@ using test::LoopExt4Options;
 
 // How one writer puts its share of data on the filesystem.
 enum class Workload {
-    BufferedLargeFile,  // one file, 1 MiB writes, no fsync (delayed allocation)
-    BufferedSmallFiles, // 64 KiB files, no fsync
-    FsyncSmallFiles,    // 64 KiB files, each fsynced
-    Fallocate,          // fallocate() in 2 MiB steps (no delayed allocation)
-    DirectIo,           // O_DIRECT 256 KiB writes (no delayed allocation)
+    BufferedLargeFile,   // one file, 1 MiB writes, no fsync (delayed allocation)
+    BufferedSmallFiles,  // 64 KiB files, no fsync
+    FsyncSmallFiles,     // 64 KiB files, each fsynced
+    Fallocate,           // fallocate() in 2 MiB steps (no delayed allocation)
+    DirectIo,            // O_DIRECT 256 KiB writes (no delayed allocation)
 };
 
 struct FillCase {
@@ -63,49 +63,49 @@ void write_all(int fd, const char *data, size_t size, const std::string &what) {
 }
 
 // Writes `bytes` into files named prefix* the way `workload` says.
-void run_writer(const LoopExt4 &fs, Workload workload, const std::string &prefix,
-                uint64_t bytes) {
+void run_writer(const LoopExt4 &fs, Workload workload, const std::string &prefix, uint64_t bytes) {
     constexpr uint64_t small_file = 64 << 10;
     switch (workload) {
-    case Workload::BufferedLargeFile: {
-        fs.write_file(prefix + "large", bytes, /*sync_file=*/false);
-        return;
-    }
-    case Workload::BufferedSmallFiles:
-    case Workload::FsyncSmallFiles: {
-        bool sync = workload == Workload::FsyncSmallFiles;
-        for (uint64_t done = 0, index = 0; done < bytes; done += small_file, ++index)
-            fs.write_file(prefix + std::to_string(index), small_file, sync);
-        return;
-    }
-    case Workload::Fallocate: {
-        std::string path = fs.path(prefix + "fallocated");
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0) throw std::runtime_error("open " + path);
-        constexpr off_t step = 2 << 20;
-        for (off_t offset = 0; static_cast<uint64_t>(offset) < bytes; offset += step) {
-            if (::fallocate(fd, 0, offset, step) != 0) {
-                ::close(fd);
-                throw std::runtime_error("fallocate: " + std::string(std::strerror(errno)));
-            }
+        case Workload::BufferedLargeFile: {
+            fs.write_file(prefix + "large", bytes, /*sync_file=*/false);
+            return;
         }
-        ::close(fd);
-        return;
-    }
-    case Workload::DirectIo: {
-        std::string path = fs.path(prefix + "direct");
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644);
-        if (fd < 0) throw std::runtime_error("open O_DIRECT " + path);
-        constexpr size_t chunk = 256 << 10;
-        void *buffer = nullptr;
-        if (::posix_memalign(&buffer, 4096, chunk) != 0) throw std::runtime_error("memalign");
-        std::unique_ptr<void, decltype(&std::free)> owner(buffer, &std::free);
-        std::memset(buffer, 'd', chunk);
-        for (uint64_t done = 0; done < bytes; done += chunk)
-            write_all(fd, static_cast<const char *>(buffer), chunk, "O_DIRECT write " + path);
-        ::close(fd);
-        return;
-    }
+        case Workload::BufferedSmallFiles:
+        case Workload::FsyncSmallFiles: {
+            bool sync = workload == Workload::FsyncSmallFiles;
+            for (uint64_t done = 0, index = 0; done < bytes; done += small_file, ++index)
+                fs.write_file(prefix + std::to_string(index), small_file, sync);
+            return;
+        }
+        case Workload::Fallocate: {
+            std::string path = fs.path(prefix + "fallocated");
+            int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            if (fd < 0) throw std::runtime_error("open " + path);
+            constexpr off_t step = 2 << 20;
+            for (off_t offset = 0; static_cast<uint64_t>(offset) < bytes; offset += step) {
+                if (::fallocate(fd, 0, offset, step) != 0) {
+                    ::close(fd);
+                    throw std::runtime_error("fallocate: " + std::string(std::strerror(errno)));
+                }
+            }
+            ::close(fd);
+            return;
+        }
+        case Workload::DirectIo: {
+            std::string path = fs.path(prefix + "direct");
+            int fd =
+                ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644);
+            if (fd < 0) throw std::runtime_error("open O_DIRECT " + path);
+            constexpr size_t chunk = 256 << 10;
+            void *buffer = nullptr;
+            if (::posix_memalign(&buffer, 4096, chunk) != 0) throw std::runtime_error("memalign");
+            std::unique_ptr<void, decltype(&std::free)> owner(buffer, &std::free);
+            std::memset(buffer, 'd', chunk);
+            for (uint64_t done = 0; done < bytes; done += chunk)
+                write_all(fd, static_cast<const char *>(buffer), chunk, "O_DIRECT write " + path);
+            ::close(fd);
+            return;
+        }
     }
 }
 
@@ -247,10 +247,8 @@ INSTANTIATE_TEST_SUITE_P(
         FillCase{"BufferedOneWriter1KiB", Workload::BufferedLargeFile, 1, k1KiB, 48},
         FillCase{"BufferedFourWriters1KiB", Workload::BufferedLargeFile, 4, k1KiB, 48},
         FillCase{"SmallFilesFourWriters1KiB", Workload::BufferedSmallFiles, 4, k1KiB, 32},
-        FillCase{"ForcedWritebackFourWriters1KiB", Workload::BufferedLargeFile, 4, k1KiB, 48,
-                 true},
-        FillCase{"ForcedWritebackSmallFiles4KiB", Workload::BufferedSmallFiles, 4, k4KiB, 32,
-                 true},
+        FillCase{"ForcedWritebackFourWriters1KiB", Workload::BufferedLargeFile, 4, k1KiB, 48, true},
+        FillCase{"ForcedWritebackSmallFiles4KiB", Workload::BufferedSmallFiles, 4, k4KiB, 32, true},
         FillCase{"FsyncSmallFilesTwoWriters4KiB", Workload::FsyncSmallFiles, 2, k4KiB, 16},
         FillCase{"FallocateFourWriters1KiB", Workload::Fallocate, 4, k1KiB, 48},
         FillCase{"FallocateOneWriter4KiB", Workload::Fallocate, 1, k4KiB, 48},
