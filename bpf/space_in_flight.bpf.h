@@ -49,20 +49,12 @@ struct fsev_task_in_flight {
     __s64 allocated; /* clusters of a delalloc extent, allocated but still reserved */
 };
 
-/* Per superblock: the sums over its threads. */
-struct fsev_superblock_in_flight {
-    __s64 clusters;    /* claimed + allocated */
-    __s64 searching;   /* threads inside ext4_mb_new_blocks() */
-    __u64 generation;  /* +1 whenever a search starts or ends */
-    __u64 changed_ns;  /* when the generation last changed */
-};
-
 /* A search open longer than this is taken for one whose end was never
  * seen (a path of ext4 without ext4_allocate_blocks): it no longer holds
  * crossings back. Real searches take micro- to milliseconds. */
 #define FSEV_SEARCH_STALE_NS 1000000000ull
 
-/* Keyed by kernel dev_t. */
+/* Per superblock (kernel dev_t), the sums over its threads. */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, FSEV_MAX_TRACED_SUPERBLOCKS);
@@ -70,10 +62,12 @@ struct {
     __type(value, struct fsev_superblock_in_flight);
 } space_in_flight SEC(".maps");
 
-/* Keyed by thread id. A thread has at most one allocation going at a time;
- * LRU so a thread that dies inside a window cannot fill the map. */
+/* Keyed by thread id: a thread has at most one allocation going at a time,
+ * and its entry goes when nothing of it is open. A plain hash: an LRU map
+ * may evict an entry before it is full, and an evicted open window would
+ * never close. */
 struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 4096);
     __type(key, __u32);
     __type(value, struct fsev_task_in_flight);

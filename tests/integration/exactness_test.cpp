@@ -2,6 +2,7 @@
 // order, and a pure free reports each once, whatever writeback, parallel
 // writers, allocation style or block layout do in between. Real BPF
 // programs, real ext4 loop images, real workloads.
+#include <bpf/bpf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "fsev/bpf_shared.h"
 #include "fsev/fs_event.h"
 #include "support/command.h"
 #include "support/kernel_probes_fixture.h"
@@ -166,6 +168,17 @@ class ExactnessTest : public test::KernelProbesFixture {
         return text;
     }
 
+    // Once the filesystem is quiet nothing may stay in flight: no window left
+    // open, no search never ended (either would skew every later count).
+    void expect_nothing_in_flight(const LoopExt4 &fs, const std::string &when) {
+        uint32_t dev = fs.kernel_device();
+        fsev_superblock_in_flight in_flight{};
+        if (::bpf_map_lookup_elem(probes_->space_in_flight_map_fd(), &dev, &in_flight) != 0)
+            return;  // never tracked: nothing in flight
+        EXPECT_EQ(in_flight.clusters, 0) << when;
+        EXPECT_EQ(in_flight.searching, 0) << when;
+    }
+
     // Every crossing of `entry` carries a count on the right side of its level.
     void expect_counts_on_the_right_side(const TraceEntry &entry) {
         for (const Event &event : events_of(entry.id, FS_EVENT_THRESH)) {
@@ -220,6 +233,8 @@ TEST_P(FillAndFreeTest, EachLevelIsReportedOncePerFillAndOncePerFree) {
         for (const std::string &failure : failures) ASSERT_EQ(failure, "") << "fill " << fill;
         sync_filesystem(*fs);  // whatever writeback is left happens now
         pump(50ms);
+        expect_nothing_in_flight(*fs, fill_case.name + std::string(", fill ") +
+                                          std::to_string(fill));
         ASSERT_EQ(crossings(entry), "LR/filling UR/filling ")
             << fill_case.name << ", fill " << fill << ": " << describe(events_of(entry.id));
         expect_counts_on_the_right_side(entry);
@@ -229,6 +244,8 @@ TEST_P(FillAndFreeTest, EachLevelIsReportedOncePerFillAndOncePerFree) {
             if (file.path().filename() != "lost+found") std::filesystem::remove(file.path());
         sync_filesystem(*fs);
         pump(50ms);
+        expect_nothing_in_flight(*fs, fill_case.name + std::string(", free ") +
+                                          std::to_string(fill));
         ASSERT_EQ(crossings(entry), "UR/freeing LR/freeing ")
             << fill_case.name << ", free " << fill << ": " << describe(events_of(entry.id));
         expect_counts_on_the_right_side(entry);
@@ -287,6 +304,7 @@ TEST_F(ExactnessTest, TwoBufferedDdOf40MiBOnA128MiBOneKiBBlockFilesystem) {
         ASSERT_EQ(exit_codes, (std::vector<int>{0, 0}));
         sync_filesystem(fs);
         pump(50ms);
+        expect_nothing_in_flight(fs, "round " + std::to_string(round));
         ASSERT_EQ(crossings(entry), "LR/filling UR/filling ")
             << "round " << round << ": " << describe(events_of(entry.id));
         expect_counts_on_the_right_side(entry);
@@ -295,6 +313,7 @@ TEST_F(ExactnessTest, TwoBufferedDdOf40MiBOnA128MiBOneKiBBlockFilesystem) {
         ASSERT_EQ(test::run_command({"rm", fs.path("dd0"), fs.path("dd1")}).exit_code, 0);
         sync_filesystem(fs);
         pump(50ms);
+        expect_nothing_in_flight(fs, "round " + std::to_string(round));
         ASSERT_EQ(crossings(entry), "UR/freeing LR/freeing ")
             << "round " << round << ": " << describe(events_of(entry.id));
         expect_counts_on_the_right_side(entry);

@@ -59,6 +59,13 @@ const Layout kTraceConfigLayout = {
     FSEV_FIELD(fsev_trace_config, levels),      FSEV_FIELD(fsev_trace_config, reached),
 };
 
+const Layout kInFlightLayout = {
+    FSEV_FIELD(fsev_superblock_in_flight, clusters),
+    FSEV_FIELD(fsev_superblock_in_flight, searching),
+    FSEV_FIELD(fsev_superblock_in_flight, generation),
+    FSEV_FIELD(fsev_superblock_in_flight, changed_ns),
+};
+
 struct BtfDeleter {
     void operator()(btf *object) const { btf__free(object); }
 };
@@ -108,6 +115,11 @@ TEST_F(SharedLayoutTest, RingBufferRecordIsLaidOutAlikeOnBothSides) {
 
 TEST_F(SharedLayoutTest, TracedSuperblockValueIsLaidOutAlikeOnBothSides) {
     expect_same_layout("fsev_trace_config", sizeof(fsev_trace_config), kTraceConfigLayout);
+}
+
+TEST_F(SharedLayoutTest, SpaceInFlightValueIsLaidOutAlikeOnBothSides) {
+    expect_same_layout("fsev_superblock_in_flight", sizeof(fsev_superblock_in_flight),
+                       kInFlightLayout);
 }
 
 }  // namespace
