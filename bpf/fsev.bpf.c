@@ -140,11 +140,12 @@ static __always_inline void fsev_emit_crossing(struct super_block *sb, __u32 sou
 /*
  * Something changed the space of `sb`. `pending_clusters`: see
  * fsev_ext4_available_blocks(); the space in flight (space_in_flight.bpf.h)
- * is added to it. Runs the threshold state machine when the superblock is
- * traced for thresholds.
+ * is added to it. `announces`: the hook fires before ext4 applies the
+ * change (other threads do not see it yet). Runs the threshold state
+ * machine when the superblock is traced for thresholds.
  */
 static __always_inline int fsev_space_changed(struct super_block *sb, __u32 source, __u64 blocks,
-                                              __s64 pending_clusters)
+                                              __s64 pending_clusters, bool announces)
 {
     struct fsev_trace_config *config;
     struct fsev_threshold_step step;
@@ -166,6 +167,8 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return 0;
+    if (announces)
+        fsev_announce_change(dev);
     /* Another thread inside ext4_mb_new_blocks() may have moved one counter
      * and not yet the other: no crossing is decided on such a count. That
      * thread's own ext4_allocate_blocks decides, at the latest. */
@@ -199,6 +202,11 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     if (fsev_reached_bits(config->levels, config->lower_level, config->upper_level,
                           confirmation) != step.reached ||
         fsev_search_generation(dev) != generation)
+        return 0;
+    /* Every change announced but not yet applied makes other threads' counts
+     * too low for that time, so it can fake a level being reached (never
+     * one being left): such a crossing is left to a later hook. */
+    if ((step.reached & ~reached) && fsev_change_may_be_landing(dev))
         return 0;
 
     for (attempt = 0; attempt < 4; attempt++) {
@@ -320,7 +328,7 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
         fsev_allocation_failed(sb, flags);
     /* Also after a failure: a crossing left undecided while this thread was
      * searching is decided now. */
-    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len, 0);
+    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len, 0, false);
 }
 
 /* The clusters ext4_free_blocks() gives back for `count` blocks from
@@ -369,7 +377,7 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
     __s64 freed = fsev_freed_clusters(sb, block, count, flags);
 
     fsev_space_changed(sb, FSEV_SRC_FREE_BLOCKS, count,
-                       freed - fsev_own_allocation_in_flight(sb->s_dev));
+                       freed - fsev_own_allocation_in_flight(sb->s_dev), true);
     fsev_allocation_settled();
     return 0;
 }
@@ -380,7 +388,7 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0);
+    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0, false);
 }
 
 /* Kernels before 6.10 reserve one cluster per call and pass only the inode
@@ -388,14 +396,14 @@ int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space_one_cluster, struct inode *inode)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0);
+    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0, false);
 }
 
 /* Fires before the dirty-cluster counter drops by `freed`. */
 SEC("tp_btf/ext4_da_release_space")
 int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed);
+    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed, true);
 }
 
 /* Fires before the dirty-cluster counter drops by `used` clusters (under
@@ -409,7 +417,7 @@ int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quot
 
     /* The drop of `used` replaces this thread's extent in flight. */
     fsev_space_changed(sb, FSEV_SRC_DA_UPDATE, used,
-                       used - fsev_own_allocation_in_flight(sb->s_dev));
+                       used - fsev_own_allocation_in_flight(sb->s_dev), true);
     fsev_allocation_settled();
     return 0;
 }

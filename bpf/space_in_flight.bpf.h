@@ -54,6 +54,11 @@ struct fsev_task_in_flight {
  * crossings back. Real searches take micro- to milliseconds. */
 #define FSEV_SEARCH_STALE_NS 1000000000ull
 
+/* How long after a hook that fired before ext4 applied its change another
+ * thread's count may still miss that change: the few instructions to the
+ * counter update, stretched by interrupts served in between. */
+#define FSEV_ANNOUNCED_CHANGE_NS 1000000ull
+
 /* Per superblock (kernel dev_t), the sums over its threads. */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -136,6 +141,34 @@ static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 cl
         __sync_fetch_and_add(&total->generation, 1);
         total->changed_ns = bpf_ktime_get_ns();
     }
+}
+
+/* The current thread's hook fires before ext4 applies its change on `dev`:
+ * until it lands, other threads read the count without it. */
+static __always_inline void fsev_announce_change(__u32 dev)
+{
+    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
+
+    if (!total) {
+        fsev_in_flight_add_to_superblock(dev, 0, 0);
+        total = bpf_map_lookup_elem(&space_in_flight, &dev);
+        if (!total)
+            return;
+    }
+    total->announcer_tid = fsev_current_tid();
+    total->announced_ns = bpf_ktime_get_ns();
+}
+
+/* True when another thread announced a change on `dev` so recently that it
+ * may not have landed yet: the count read now can lack it. */
+static __always_inline bool fsev_change_may_be_landing(__u32 dev)
+{
+    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
+
+    if (!total || total->announcer_tid == fsev_current_tid())
+        return false;
+    return bpf_ktime_get_ns() - *(volatile __u64 *)&total->announced_ns <
+           FSEV_ANNOUNCED_CHANGE_NS;
 }
 
 /* Takes what `task` has open off its superblock's sums: the claim and the

@@ -71,6 +71,11 @@ struct fsev_superblock_in_flight {
     __s64 searching;   /* threads inside ext4_mb_new_blocks() */
     __u64 generation;  /* +1 whenever a search starts or ends */
     __u64 changed_ns;  /* bpf_ktime_get_ns() of the last generation change */
+    /* The last hook that fired before ext4 applied its change (a free, a
+     * released or updated reservation): when, and in which thread. */
+    __u64 announced_ns;
+    __u32 announcer_tid;
+    __u32 padding;
 };
 
 /* One ring-buffer record: something happened on one ext4 superblock. */

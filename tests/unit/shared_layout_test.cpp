@@ -64,6 +64,9 @@ const Layout kInFlightLayout = {
     FSEV_FIELD(fsev_superblock_in_flight, searching),
     FSEV_FIELD(fsev_superblock_in_flight, generation),
     FSEV_FIELD(fsev_superblock_in_flight, changed_ns),
+    FSEV_FIELD(fsev_superblock_in_flight, announced_ns),
+    FSEV_FIELD(fsev_superblock_in_flight, announcer_tid),
+    FSEV_FIELD(fsev_superblock_in_flight, padding),
 };
 
 struct BtfDeleter {
