@@ -46,6 +46,10 @@ mount --rbind /sys "$root/sys"
 mount --make-rslave "$root/sys"
 mount --bind /dev "$root/dev"
 mount -t tmpfs -o mode=0755 tmpfs "$root/run"
+# The dependencies apt downloads are kept beside the cached root for the next run.
+archives=${FSEV_DEBIAN_ROOT_CACHE:-/var/cache/fsev-bpf}/apt-archives
+mkdir -p "$archives/partial"
+mount --bind "$archives" "$root/var/cache/apt/archives"
 # The files this root holds before the package, to compare after purging.
 snapshot() {
   (cd "$root" && find . -xdev \( -path ./var/lib/dpkg -o -path ./var/lib/apt -o -path ./var/cache \
