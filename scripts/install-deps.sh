@@ -11,7 +11,7 @@ packages=(
   e2fsprogs util-linux mount kmod
   libmnl-dev nlohmann-json3-dev
   libcpp-httplib-dev libsystemd-dev prometheus prometheus-alertmanager curl systemd
-  dpkg-dev lintian debootstrap python3
+  dpkg-dev lintian debootstrap python3 gnuplot-nox
 )
 
 missing=()
