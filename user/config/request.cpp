@@ -1,7 +1,6 @@
 #include "config/request.h"
 
 #include <cerrno>
-#include <charconv>
 
 #include "config/rule.h"
 #include "trace/trace_entry.h"
