@@ -233,8 +233,8 @@ TEST_P(FillAndFreeTest, EachLevelIsReportedOncePerFillAndOncePerFree) {
         for (const std::string &failure : failures) ASSERT_EQ(failure, "") << "fill " << fill;
         sync_filesystem(*fs);  // whatever writeback is left happens now
         pump(50ms);
-        expect_nothing_in_flight(*fs, fill_case.name + std::string(", fill ") +
-                                          std::to_string(fill));
+        expect_nothing_in_flight(*fs,
+                                 fill_case.name + std::string(", fill ") + std::to_string(fill));
         ASSERT_EQ(crossings(entry), "LR/filling UR/filling ")
             << fill_case.name << ", fill " << fill << ": " << describe(events_of(entry.id));
         expect_counts_on_the_right_side(entry);
@@ -244,8 +244,8 @@ TEST_P(FillAndFreeTest, EachLevelIsReportedOncePerFillAndOncePerFree) {
             if (file.path().filename() != "lost+found") std::filesystem::remove(file.path());
         sync_filesystem(*fs);
         pump(50ms);
-        expect_nothing_in_flight(*fs, fill_case.name + std::string(", free ") +
-                                          std::to_string(fill));
+        expect_nothing_in_flight(*fs,
+                                 fill_case.name + std::string(", free ") + std::to_string(fill));
         ASSERT_EQ(crossings(entry), "UR/freeing LR/freeing ")
             << fill_case.name << ", free " << fill << ": " << describe(events_of(entry.id));
         expect_counts_on_the_right_side(entry);
