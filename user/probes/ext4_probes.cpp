@@ -201,6 +201,10 @@ int Ext4Probes::traced_superblocks_map_fd() const {
     return bpf_map__fd(skeleton_->maps.traced_superblocks);
 }
 
+int Ext4Probes::space_in_flight_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.space_in_flight);
+}
+
 uint64_t Ext4Probes::dropped_records() const {
     return __atomic_load_n(&skeleton_->bss->dropped_records, __ATOMIC_RELAXED);
 }
