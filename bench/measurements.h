@@ -19,6 +19,8 @@ struct BenchConfig {
     int scale_entries = 1000;                  // trace entries applied at once (5)
     int other_fs_crossings = 40;               // crossings timed per filesystem (6)
     bool other_fs_only = false;                // run measurement 6 alone
+    std::string latency_data;   // if set, (3) writes its samples there for bench/plot-latency.sh
+    bool latency_only = false;  // run (3) alone
 };
 
 BenchConfig quick_config(BenchConfig config);

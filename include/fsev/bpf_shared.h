@@ -65,6 +65,24 @@ struct fsev_trace_config {
     __u32 reached;     /* FSEV_LOWER_REACHED | FSEV_UPPER_REACHED */
 };
 
+/*
+ * Value of the space_in_flight map, keyed by the kernel dev_t: ext4 work
+ * half done on one superblock (bpf/space_in_flight.bpf.h). Written only by
+ * the BPF programs with atomic adds; the tests read it to check that
+ * nothing stays in flight once the filesystem is quiet.
+ */
+struct fsev_superblock_in_flight {
+    __s64 clusters;    /* claimed + allocated, not yet in both counters */
+    __s64 searching;   /* threads inside ext4_mb_new_blocks() */
+    __u64 generation;  /* +1 whenever a search starts or ends */
+    __u64 changed_ns;  /* bpf_ktime_get_ns() of the last generation change */
+    /* The last hook that fired before ext4 applied its change (a free, a
+     * released or updated reservation): when, and in which thread. */
+    __u64 announced_ns;
+    __u32 announcer_tid;
+    __u32 padding;
+};
+
 /* One ring-buffer record: something happened on one ext4 superblock. */
 struct fsev_record {
     __u64 timestamp_ns;     /* bpf_ktime_get_ns() */

@@ -70,6 +70,7 @@ TEST_F(ProbesTest, EveryProgramAttachesToItsTracepoint) {
     std::vector<std::string> attached = probes_->attached_programs();
     std::set<std::string> expected = {"tp_btf/ext4_allocate_blocks",
                                       "tp_btf/ext4_free_blocks",
+                                      "tp_btf/ext4_request_blocks",
                                       "tp_btf/ext4_da_reserve_space",
                                       "tp_btf/ext4_da_release_space",
                                       "tp_btf/ext4_da_update_reserve_space",

@@ -248,6 +248,10 @@ int Ext4Probes::traced_superblocks_map_fd() const {
     return bpf_map__fd(skeleton_->maps.traced_superblocks);
 }
 
+int Ext4Probes::space_in_flight_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.space_in_flight);
+}
+
 int Ext4Probes::activity_map_fd() const {
     return bpf_map__fd(skeleton_->maps.activity_signals);
 }

@@ -74,6 +74,8 @@ class Ext4Probes {
 
     int records_map_fd() const;
     int traced_superblocks_map_fd() const;
+    // ext4 work half done per superblock (struct fsev_superblock_in_flight).
+    int space_in_flight_map_fd() const;
     int activity_map_fd() const;  // activity_signals: struct fsev_activity per superblock
     // Records lost because the ring buffer was full (counted in BPF).
     uint64_t dropped_records() const;

@@ -42,8 +42,10 @@ bool checked_on_activity(const TraceEntry &entry) {
 // (from the daemon's mount namespace it may be another filesystem).
 bool read_statfs(const TraceEntry &entry, struct statfs &status) {
     struct stat where {};
-    dev_t expected = entry.file_device ? entry.file_device : entry.device;
-    return ::stat(entry.mount_point.c_str(), &where) == 0 && where.st_dev == expected &&
+    // Entries made by a rule come from the daemon's own mount table and
+    // carry no file device: nothing to compare.
+    return ::stat(entry.mount_point.c_str(), &where) == 0 &&
+           (entry.file_device == 0 || where.st_dev == entry.file_device) &&
            ::statfs(entry.mount_point.c_str(), &status) == 0;
 }
 
