@@ -592,6 +592,10 @@ static __always_inline int fsev_name_enospc(long nr, struct pt_regs *regs)
     return 0;
 }
 
+#include "other_fs.bpf.h"
+
+/* Attached while some entry asks for warn, or for thresholds on a
+ * filesystem without exact hooks (whose writes it signals). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -599,6 +603,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     struct super_block *sb;
     long nr, fd;
 
+    if (ret >= 0)
+        return fsev_syscall_activity(regs);
     if (ret != -ENOSPC)
         return 0;
     if (fsev_is_daemon())
@@ -607,8 +613,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     if (!fsev_written_fd(nr, regs, &fd))
         return fsev_name_enospc(nr, regs);
     sb = fsev_fd_superblock(fd);
-    if (!sb || BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
+    if (!sb)
         return 0;
+    if (BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
+        return fsev_other_fs_enospc(sb, nr);
     record = fsev_warning(sb, FSEV_SRC_SYSCALL_ENOSPC, FS_WARN_ENOSPC);
     if (!record)
         return 0;

@@ -30,7 +30,12 @@ enum fsev_source {
      * -ENOSPC: no room for an inode or directory block, i.e. metadata. The
      * daemon resolves `path` to its filesystem. */
     FSEV_SRC_SYSCALL_ENOSPC_PATH = 10,
-    FSEV_SRC_MAX = 11,
+    /* A traced filesystem without exact space hooks (not ext4) was written,
+     * truncated, written back or committed: the daemon checks it with
+     * statfs. Rate-limited per superblock in BPF (bpf/other_fs.bpf.h). */
+    FSEV_SRC_SPACE_ACTIVITY = 11,
+    FSEV_SRC_XFS_SHUTDOWN = 12,     /* xfs_force_shutdown; `blocks` holds its SHUTDOWN_* flags */
+    FSEV_SRC_MAX = 13,
 };
 
 /* Event-type bits of a trace entry (the config's info,warn,err,thr). */
@@ -100,6 +105,14 @@ struct fsev_record {
     char fs_id[32];          /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
     char path[FSEV_PATH_LEN]; /* FSEV_SRC_SYSCALL_ENOSPC_PATH: the path, as the task gave it */
     __u64 superblock; /* ext4_error: kernel address of the super_block, for read_ext4_state */
+};
+
+/* Value of the activity_signals map (kernel dev_t -> this): when BPF last
+ * saw space activity on a filesystem without exact hooks, and when it last
+ * signalled the daemon about it (at most once per interval). */
+struct fsev_activity {
+    __u64 last_signal_ns;   /* bpf_ktime_get_ns() */
+    __u64 last_activity_ns; /* bpf_ktime_get_ns() */
 };
 
 /* What read_ext4_state returns, as bits. */

@@ -69,6 +69,11 @@ const Layout kInFlightLayout = {
     FSEV_FIELD(fsev_superblock_in_flight, padding),
 };
 
+const Layout kActivityLayout = {
+    FSEV_FIELD(fsev_activity, last_signal_ns),
+    FSEV_FIELD(fsev_activity, last_activity_ns),
+};
+
 struct BtfDeleter {
     void operator()(btf *object) const { btf__free(object); }
 };
@@ -123,6 +128,10 @@ TEST_F(SharedLayoutTest, TracedSuperblockValueIsLaidOutAlikeOnBothSides) {
 TEST_F(SharedLayoutTest, SpaceInFlightValueIsLaidOutAlikeOnBothSides) {
     expect_same_layout("fsev_superblock_in_flight", sizeof(fsev_superblock_in_flight),
                        kInFlightLayout);
+}
+
+TEST_F(SharedLayoutTest, ActivityValueIsLaidOutAlikeOnBothSides) {
+    expect_same_layout("fsev_activity", sizeof(fsev_activity), kActivityLayout);
 }
 
 }  // namespace
