@@ -36,6 +36,11 @@ void TraceTable::add_observer(TraceTableObserver *observer) {
     observers_.push_back(observer);
 }
 
+void TraceTable::set_recorder(Recorder recorder) {
+    std::lock_guard lock(apply_mutex_);
+    recorder_ = std::move(recorder);
+}
+
 std::vector<TraceEntry> TraceTable::entries() const {
     std::lock_guard lock(state_mutex_);
     std::vector<TraceEntry> snapshot;
@@ -62,6 +67,16 @@ void TraceTable::apply(const ParsedWrite &write, PathResolver &resolver) {
     }
     if (write.remove_all) staged.entries.clear();
     for (const auto &request : write.requests) apply_request(staged, request, resolver);
+    if (recorder_) {
+        std::vector<TraceEntry> would_be;
+        for (const auto &[id, entry] : staged.entries) would_be.push_back(entry);
+        try {
+            recorder_(format_listing(would_be));
+        } catch (const std::system_error &error) {
+            throw RequestError(error.code().value(),
+                               std::string("cannot record the configuration: ") + error.what());
+        }
+    }
     commit(staged, false);
 }
 

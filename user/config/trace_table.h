@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -46,6 +47,13 @@ class TraceTable {
 
     void add_observer(TraceTableObserver *observer);
 
+    // Called by apply() with the listing a change would produce, before the
+    // change takes effect; if it throws std::system_error the change is
+    // refused with that errno and nothing changes. The daemon records the
+    // set-up durably here. Not called when entries go with their filesystem.
+    using Recorder = std::function<void(const std::string &listing)>;
+    void set_recorder(Recorder recorder);
+
     // Parses and applies one write to the config file: all of it, or
     // nothing. Throws RequestError with the errno and the bad request.
     void apply_write(std::string_view text, PathResolver &resolver);
@@ -79,6 +87,7 @@ class TraceTable {
     Entries entries_;
     uint32_t next_id_ = 1;
     std::vector<TraceTableObserver *> observers_;
+    Recorder recorder_;
 };
 
 }  // namespace fsev

@@ -4,10 +4,13 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
 #include "common/device.h"
+#include "common/durable_file.h"
 #include "config/startup_file.h"
+#include "config/state_file.h"
 #include "daemon/service_notify.h"
 #include "events/record_format.h"
 #include "metrics/bpf_program_stats.h"
@@ -78,6 +81,7 @@ Daemon::Daemon(const DaemonOptions &options)
         ProcessPathResolver daemon_view(::getpid());
         apply_startup_file(*options_.config_file, trace_table_, daemon_view);
     }
+    restore_state();
     loop_.watch(
         mount_watcher_.fd(), [this] { on_mounts_changed(); }, EPOLLPRI);
     // Until an entry asks for warn, no program runs on every syscall.
@@ -98,6 +102,24 @@ Daemon::Daemon(const DaemonOptions &options)
                                        [this] { return discovery_text(publisher_.channel()); });
     run_directory_->start();
     std::cout << "fsev-bpf: serving " << options_.run_dir << "/config" << std::endl;
+}
+
+void Daemon::restore_state() {
+    const std::string &path = options_.state_file;
+    make_directories(std::filesystem::path(path).parent_path().string());
+    ProcessPathResolver daemon_view(::getpid());
+    RestoreResult result = restore_state_file(path, trace_table_, daemon_view);
+    for (const std::string &failure : result.failures)
+        std::cerr << "fsev-bpf: state " << path << ": not restored: " << failure << std::endl;
+    std::cout << "fsev-bpf: state " << path << ": restored " << result.restored << " request"
+              << (result.restored == 1 ? "" : "s") << ", " << result.failures.size()
+              << " not restored" << std::endl;
+    // From now on every accepted write is on disk before the writer hears
+    // of its success; a write that cannot be recorded fails and changes
+    // nothing. Requests that could not be restored stay in the file until
+    // the next accepted write replaces it.
+    trace_table_.set_recorder(
+        [path](const std::string &listing) { replace_file_durably(path, state_text(listing)); });
 }
 
 int Daemon::on_config_write(std::string_view data, const Writer &writer) {

@@ -44,6 +44,9 @@ class Daemon {
     void publish(const Event &event, uint64_t suppressed_before = 0);
     void on_mounts_changed();
     void watch_syscalls(bool wanted);
+    // Replays the state file over the startup file's entries, then records
+    // every later accepted write in it.
+    void restore_state();
     // A write to the config file: applied, or the errno to fail it with.
     int on_config_write(std::string_view data, const Writer &writer);
 

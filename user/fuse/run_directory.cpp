@@ -14,6 +14,7 @@
 #include <iostream>
 #include <vector>
 
+#include "common/abstract_lock.h"
 #include "common/system_error.h"
 #include "mounts/mountinfo.h"
 
@@ -186,7 +187,7 @@ const fuse_lowlevel_ops kOperations = [] {
     return operations;
 }();
 
-bool served_by_live_fsev(const std::string &path) {
+bool served_by_fsev(const std::string &path) {
     for (const auto &mount : read_mountinfo("self"))
         if (mount.mount_point == path && mount.fstype == kFilesystemType) return true;
     return false;
@@ -243,18 +244,30 @@ std::map<uint64_t, std::shared_ptr<const RunDirectory::File>> RunDirectory::file
 }
 
 void RunDirectory::prepare_mount_point() {
+    std::error_code ignored;
+    std::string canonical = std::filesystem::weakly_canonical(path_, ignored).string();
+    run_dir_lock_ =
+        try_abstract_lock("fsev-bpf/run-dir:" + (canonical.empty() ? path_ : canonical));
+    if (!run_dir_lock_.valid())
+        throw system_error(EBUSY, path_ + " is already served by a running fsev-bpf");
+    // No live daemon holds the lock, so an fsev mount still here was left by
+    // one that died. (Its directory's attributes may still be cached, so a
+    // stat can succeed for a moment after the crash: the lock is what tells.)
+    for (int layer = 0; layer < 16 && served_by_fsev(path_); ++layer) {
+        std::cerr << "fsev-bpf: " << path_ << ": clearing a stale FUSE mount" << std::endl;
+        if (::umount2(path_.c_str(), MNT_DETACH) != 0)
+            throw last_system_error("umount stale " + path_);
+    }
     struct stat status {};
     if (::stat(path_.c_str(), &status) != 0) {
         if (errno == ENOTCONN) {
-            // A daemon that died left its FUSE mount behind: detach it.
+            // Another FUSE filesystem that died here: detach it too.
             std::cerr << "fsev-bpf: " << path_ << ": clearing a stale FUSE mount" << std::endl;
             if (::umount2(path_.c_str(), MNT_DETACH) != 0)
                 throw last_system_error("umount stale " + path_);
         } else if (errno != ENOENT) {
             throw last_system_error("stat " + path_);
         }
-    } else if (served_by_live_fsev(path_)) {
-        throw system_error(EBUSY, path_ + " is already served by a running fsev-bpf");
     }
     std::error_code error;
     std::filesystem::create_directories(path_, error);
@@ -275,6 +288,7 @@ void RunDirectory::start() {
     if (fuse_session_mount(session_, path_.c_str()) != 0) {
         fuse_session_destroy(session_);
         session_ = nullptr;
+        run_dir_lock_.reset();
         throw system_error(EIO, "mount FUSE at " + path_ + " (see the message above)");
     }
     stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -308,6 +322,7 @@ void RunDirectory::stop() {
     fuse_session_unmount(session_);
     fuse_session_destroy(session_);
     session_ = nullptr;
+    run_dir_lock_.reset();  // only now may another daemon take the directory
 }
 
 bool RunDirectory::queue_write(fuse_req *request, std::shared_ptr<const File> file,

@@ -51,7 +51,9 @@ class RunDirectory {
     void add_writable_file(const std::string &name, Content content, WriteHandler on_write);
 
     // Creates the directory if missing, clears a stale FUSE mount left by a
-    // crashed daemon, mounts and starts serving. Throws on failure.
+    // crashed daemon, mounts and starts serving. Throws on failure, EBUSY
+    // when a live daemon serves the directory (it holds an abstract socket
+    // named after the directory, so a crash frees it).
     void start();
     // Stops serving and unmounts; nothing stays mounted. Idempotent.
     void stop();
@@ -88,6 +90,7 @@ class RunDirectory {
     std::map<uint64_t, std::shared_ptr<const File>> files_;
     uint64_t next_inode_ = 2;  // 1 is the directory itself
 
+    UniqueFd run_dir_lock_;  // held while serving: one daemon per run directory
     fuse_session *session_ = nullptr;
     UniqueFd stop_event_;  // wakes the request thread to stop
     std::thread request_thread_;
