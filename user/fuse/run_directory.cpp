@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -50,8 +51,11 @@ struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
 
 void on_init(void *, fuse_conn_info *connection) {
     // Large enough that a write over the config's size limit reaches us
-    // whole, as one request, and is refused instead of split.
+    // whole, as one request, and is refused instead of split. libfuse asks
+    // the kernel for as many pages per request as this needs (max_pages).
     connection->max_write = 1024 * 1024;
+    // No writeback cache: a write must reach us, and fail, before it returns.
+    connection->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 }
 
 void on_lookup(fuse_req_t request, fuse_ino_t parent, const char *name) {
@@ -108,7 +112,15 @@ void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
         fuse_reply_err(request, EACCES);
         return;
     }
-    info->direct_io = 1;  // every read and write reaches us; nothing cached
+    // Reads bypass the page cache, so every open sees the live listing.
+    // Write-only opens do not: a direct write hands FUSE the caller's pages
+    // as they are, one per iovec, and splits a writev() of many small iovecs
+    // into several write requests. Through the page cache the kernel copies
+    // the data into contiguous pages first and sends up to max_write bytes
+    // as one request (write-through: nothing stays dirty), so one write()
+    // or writev() within the size limit arrives whole.
+    info->direct_io = access != O_WRONLY;
+    info->keep_cache = 0;
     info->fh = 0;
     // A snapshot per open: a reader sees one consistent listing however it
     // splits its reads.
@@ -131,12 +143,32 @@ void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_fil
     fuse_reply_buf(request, snapshot->data() + from, std::min(size, snapshot->size() - from));
 }
 
-void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t size, off_t,
-              fuse_file_info *) {
+void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t size, off_t offset,
+              fuse_file_info *info) {
     RunDirectory &directory = owner(request);
     auto file = directory.file_by_inode(inode);
     if (!file || !file->on_write) {
         fuse_reply_err(request, file ? EBADF : ENOENT);
+        return;
+    }
+    // Through the page cache (write-only opens) the kernel ends a request
+    // at the end of a partly written page: a write that starts inside a page
+    // (the second write on one open file, or a pwrite) and runs past it
+    // arrives cut there, and the rest would follow as a second batch. Such
+    // a request is refused, so the call fails whole; the first write of an
+    // open, at position 0, always arrives whole.
+    static const off_t page = ::sysconf(_SC_PAGESIZE);
+    bool through_page_cache = info->fh == 0;
+    if (through_page_cache && offset % page != 0 &&
+        (offset + static_cast<off_t>(size)) % page == 0) {
+        std::string line = "fsev-bpf: config: write by pid " +
+                           std::to_string(fuse_req_ctx(request)->pid) +
+                           " refused: it starts at byte " + std::to_string(offset) +
+                           " of the open file and crosses a page boundary (open the file again "
+                           "for each batch)\n";
+        if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
+        }
+        fuse_reply_err(request, EINVAL);
         return;
     }
     const fuse_ctx *context = fuse_req_ctx(request);
