@@ -1,5 +1,7 @@
 #include "metrics/http_server.h"
 
+#include <chrono>
+
 #include <httplib.h>
 
 #include <sys/socket.h>
@@ -61,10 +63,18 @@ HttpServer::HttpServer(const std::string &address, std::function<std::string()> 
         int err = errno ? errno : EADDRNOTAVAIL;
         throw system_error(err, "serve metrics on " + address);
     }
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
+    thread_ = std::thread([this] {
+        server_->listen_after_bind();
+        listen_returned_ = true;
+    });
 }
 
 HttpServer::~HttpServer() {
+    // httplib's stop() does nothing until listening has begun, and the
+    // thread would then listen for ever: a daemon failing right after start
+    // (a bad startup file) hung here. Wait for it to begin (or to give up).
+    while (!server_->is_running() && !listen_returned_)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     server_->stop();
     if (thread_.joinable()) thread_.join();
 }

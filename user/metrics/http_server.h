@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -36,6 +37,7 @@ class HttpServer {
   private:
     std::unique_ptr<httplib::Server> server_;
     std::thread thread_;
+    std::atomic<bool> listen_returned_ = false;
     int port_ = 0;
 };
 
