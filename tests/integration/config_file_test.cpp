@@ -14,6 +14,7 @@
 #include <functional>
 #include <regex>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "support/command.h"
@@ -347,6 +348,33 @@ TEST_F(ConfigFileTest, BadStartupFileStopsTheDaemonNamingTheLine) {
     EXPECT_NE(daemon->output().find("config file " + file + ": line 2"), std::string::npos)
         << daemon->output();
     EXPECT_FALSE(test::is_mounted(run_dir));
+}
+
+TEST_F(ConfigFileTest, TheReadyLineCountsWhatItLists) {
+    start_daemon();
+    std::smatch match;
+    std::string output = daemon->output();
+    ASSERT_TRUE(std::regex_search(
+        output, match,
+        std::regex(
+            "ready: ([0-9]+) BPF programs loaded \\(prog ids([ 0-9]*)\\), ([0-9]+) attached")))
+        << output;
+    std::istringstream ids(match[2].str());
+    size_t listed = 0;
+    for (uint32_t id; ids >> id;) ++listed;
+    EXPECT_EQ(std::stoul(match[1].str()), listed) << match[0];
+    EXPECT_LE(std::stoul(match[3].str()), listed) << match[0];
+}
+
+TEST_F(ConfigFileTest, EventLinesFromMountChangesReachStdoutAtOnce) {
+    start_daemon();
+    ASSERT_EQ(echo_request(fs->mount_point() + " info").exit_code, 0);
+    // No ring-buffer record follows a remount of an idle filesystem; the
+    // line must not wait for one to flush stdout.
+    test::run_checked({"mount", "-o", "remount,ro", fs->mount_point()});
+    EXPECT_FALSE(daemon->wait_for_line(std::regex("^event .*FS_INFO_REMOUNT_RO"), 5s).empty())
+        << daemon->output();
+    test::run_checked({"mount", "-o", "remount,rw", fs->mount_point()});
 }
 
 TEST_F(ConfigFileTest, SigtermLeavesNothingMounted) {

@@ -176,7 +176,9 @@ void Daemon::on_mounts_changed() {
 
 void Daemon::publish(const Event &event, uint64_t suppressed_before) {
     std::lock_guard lock(publish_mutex_);
-    std::cout << format_event(event, suppressed_before) << '\n';
+    // Flushed at once: events from mount changes and arming come with no
+    // ring-buffer record after them, and a journal reader must not wait.
+    std::cout << format_event(event, suppressed_before) << std::endl;
     for (EventSink *sink : sinks_) sink->deliver(event);
 }
 
@@ -187,10 +189,12 @@ int Daemon::run() {
               << std::endl;
     std::cout << "fsev-bpf: metrics at http://" << options_.metrics_address << "/metrics"
               << std::endl;
-    std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
-              << " BPF programs attached (prog ids";
-    for (uint32_t id : probes_.program_ids()) std::cout << ' ' << id;
-    std::cout << ")" << std::endl;
+    // Counts what it lists: every loaded program's id; how many of them are
+    // attached now (the syscall-exit one only while an entry asks for warn).
+    std::vector<uint32_t> ids = probes_.program_ids();
+    std::cout << "fsev-bpf: ready: " << ids.size() << " BPF programs loaded (prog ids";
+    for (uint32_t id : ids) std::cout << ' ' << id;
+    std::cout << "), " << probes_.attached_programs().size() << " attached" << std::endl;
     notify_ready();
     int signal_number = loop_.run();
     notify_stopping();
