@@ -4,6 +4,9 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -375,6 +378,70 @@ TEST_F(ConfigFileTest, EventLinesFromMountChangesReachStdoutAtOnce) {
     EXPECT_FALSE(daemon->wait_for_line(std::regex("^event .*FS_INFO_REMOUNT_RO"), 5s).empty())
         << daemon->output();
     test::run_checked({"mount", "-o", "remount,rw", fs->mount_point()});
+}
+
+long resident_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+TEST_F(ConfigFileTest, ManyReadersShareOneListing) {
+    start_daemon();
+    // 100 filesystems with long mount points: a listing of about 20 KB.
+    std::string requests;
+    for (int i = 0; i < 100; ++i) {
+        std::string mount_point = temp->path("m" + std::to_string(i) + std::string(150, 'x'));
+        test::run_checked({"mkdir", mount_point});
+        test::run_checked({"mount", "-t", "tmpfs", "-o", "size=1m", "none", mount_point});
+        requests += mount_point + " info\n";
+    }
+    int fd = ::open(config().c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, requests.data(), requests.size()), static_cast<ssize_t>(requests.size()));
+    ::close(fd);
+    size_t listing_size = listing().size();
+    ASSERT_GT(listing_size, 18000u);
+
+    constexpr int kOpens = 4000;
+    long before = resident_kib(daemon->pid());
+    int ready[2], done[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    ASSERT_EQ(::pipe(done), 0);
+    pid_t reader = ::fork();
+    ASSERT_GE(reader, 0);
+    if (reader == 0) {
+        ::close(ready[0]);
+        ::close(done[1]);
+        // Any user may do this: nobody holds 4000 opens of the config file.
+        rlimit files{kOpens + 64, kOpens + 64};
+        if (::setrlimit(RLIMIT_NOFILE, &files) != 0 || ::setgroups(0, nullptr) != 0 ||
+            ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)
+            ::_exit(2);
+        for (int i = 0; i < kOpens; ++i)
+            if (::open(config().c_str(), O_RDONLY) < 0) ::_exit(3);
+        char byte = 1;
+        if (::write(ready[1], &byte, 1) != 1) ::_exit(4);
+        ssize_t ignored = ::read(done[0], &byte, 1);  // hold them until told
+        (void)ignored;
+        ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(done[0]);
+    char byte = 0;
+    ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the reader failed";
+    long during = resident_kib(daemon->pid());
+    ::close(done[1]);
+    int status = 0;
+    ::waitpid(reader, &status, 0);
+    ::close(ready[0]);
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    // One copy per open would be 4000 x 20 KB = 80 MB.
+    std::cout << "[ memory   ] " << kOpens << " opens of a " << listing_size
+              << "-byte listing by nobody: daemon RSS " << before << " KiB -> " << during
+              << " KiB\n";
+    EXPECT_LT(during - before, 16 * 1024) << before << " KiB -> " << during << " KiB";
 }
 
 TEST_F(ConfigFileTest, SigtermLeavesNothingMounted) {

@@ -123,14 +123,16 @@ void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
     info->keep_cache = 0;
     info->fh = 0;
     // A snapshot per open: a reader sees one consistent listing however it
-    // splits its reads.
-    if (access != O_WRONLY) info->fh = reinterpret_cast<uint64_t>(new std::string(file->content()));
+    // splits its reads. Opens that see the same content share one copy.
+    if (access != O_WRONLY)
+        info->fh = reinterpret_cast<uint64_t>(new RunDirectory::Snapshot(file->current_snapshot()));
     if (fuse_reply_open(request, info) == -ENOENT)
-        delete reinterpret_cast<std::string *>(info->fh);  // the opener was interrupted
+        delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);  // the opener was interrupted
 }
 
 void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_file_info *info) {
-    auto *snapshot = reinterpret_cast<std::string *>(info->fh);
+    auto *held = reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
+    const std::string *snapshot = held ? held->get() : nullptr;
     if (!snapshot) {
         fuse_reply_err(request, EBADF);
         return;
@@ -178,7 +180,7 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
 }
 
 void on_release(fuse_req_t request, fuse_ino_t, fuse_file_info *info) {
-    delete reinterpret_cast<std::string *>(info->fh);
+    delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
     fuse_reply_err(request, 0);
 }
 
@@ -254,6 +256,14 @@ void RunDirectory::add_file(const std::string &name, Content content, WriteHandl
     file->content = std::move(content);
     file->on_write = std::move(on_write);
     files_.emplace(file->inode, std::move(file));
+}
+
+RunDirectory::Snapshot RunDirectory::File::current_snapshot() const {
+    std::string text = content();
+    std::lock_guard lock(snapshot_mutex);
+    if (!snapshot || *snapshot != text)
+        snapshot = std::make_shared<const std::string>(std::move(text));
+    return snapshot;
 }
 
 std::shared_ptr<const RunDirectory::File> RunDirectory::file_by_inode(uint64_t inode) const {

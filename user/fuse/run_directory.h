@@ -60,11 +60,18 @@ class RunDirectory {
     const std::string &path() const { return path_; }
 
     // Operations the FUSE callbacks reach (public for the C callbacks only).
+    using Snapshot = std::shared_ptr<const std::string>;
     struct File {
         uint64_t inode = 0;
         std::string name;
         Content content;
         WriteHandler on_write;  // empty: read-only
+        // The content as last read, shared by every open file that saw the
+        // same text: readers cost one copy per distinct content, not one
+        // per open (any user may open the config file thousands of times).
+        mutable std::mutex snapshot_mutex;
+        mutable Snapshot snapshot;
+        Snapshot current_snapshot() const;
     };
     std::shared_ptr<const File> file_by_inode(uint64_t inode) const;
     std::shared_ptr<const File> file_by_name(const std::string &name) const;
