@@ -55,6 +55,39 @@ TEST_F(DaemonTest, WithPrintRecordsWritingOnAnExt4LoopMountPrintsARecordLine) {
     EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.output();
 }
 
+uint32_t group_of(DaemonProcess &daemon) {
+    std::smatch found;
+    std::string output = daemon.output();
+    if (!std::regex_search(output, found, std::regex("group_id=([0-9]+)"))) return 0;
+    return static_cast<uint32_t>(std::stoul(found[1].str()));
+}
+
+TEST_F(DaemonTest, TwoDaemonsNeverShareAMulticastGroup) {
+    DaemonProcess first;
+    ASSERT_TRUE(first.wait_until_ready()) << first.output();
+    uint32_t taken = group_of(first);
+    ASSERT_NE(taken, 0u) << first.output();
+
+    DaemonProcess second;  // no --genl-group either: picks another, and says why
+    ASSERT_TRUE(second.wait_until_ready()) << second.output();
+    EXPECT_NE(group_of(second), taken) << second.output();
+    EXPECT_NE(second.output().find("group " + std::to_string(taken) +
+                                   " is served by another fsev-bpf daemon"),
+              std::string::npos)
+        << second.output();
+
+    DaemonProcess third({"--genl-group", std::to_string(taken)});  // asked for it: refused
+    EXPECT_FALSE(third.wait_until_ready());
+    EXPECT_NE(third.stop(), 0);
+    EXPECT_NE(third.output().find("served by another fsev-bpf daemon"), std::string::npos)
+        << third.output();
+
+    // A killed daemon frees its group at once.
+    first.stop(SIGKILL);
+    DaemonProcess fourth({"--genl-group", std::to_string(taken)});
+    EXPECT_TRUE(fourth.wait_until_ready()) << fourth.output();
+}
+
 TEST_F(DaemonTest, SigintAndSigtermDetachEverythingAndExitZero) {
     for (int signal_number : {SIGINT, SIGTERM}) {
         DaemonProcess daemon;

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "common/abstract_lock.h"
 #include "common/device.h"
 #include "common/durable_file.h"
 #include "config/startup_file.h"
@@ -32,6 +33,7 @@ ProbeOptions probe_options(const DaemonOptions &options) {
 Daemon::Daemon(const DaemonOptions &options)
     : options_(options),
       publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
+      group_lock_(try_abstract_lock(group_lock_name(publisher_.channel().group))),
       probes_(probe_options(options)),
       trace_sync_(
           probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event); },
@@ -49,6 +51,9 @@ Daemon::Daemon(const DaemonOptions &options)
       // Ids wrap within the BPF map's capacity, so the table can never hold
       // more entries than the kernel side can watch (ENOSPC beyond).
       trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS) {
+    if (!group_lock_.valid())  // taken by a daemon starting at the same moment
+        throw ChannelError("netlink group " + std::to_string(publisher_.channel().group) +
+                           " was just taken by another fsev-bpf daemon; start again");
     sinks_.push_back(&publisher_);
     sinks_.push_back(&metrics_);
     probes_.attach();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/event_loop.h"
+#include "common/unique_fd.h"
 #include "config/trace_log.h"
 #include "config/trace_table.h"
 #include "daemon/mount_events.h"
@@ -54,6 +55,7 @@ class Daemon {
     EventLoop loop_;  // first: blocks SIGINT/SIGTERM before any thread starts
     // Before the probes: a refused --genl-group/--genl-family-id fails fast.
     FsEventPublisher publisher_;
+    UniqueFd group_lock_;  // held while sending: one daemon per group
     Ext4Probes probes_;
     BpfTraceSync trace_sync_;
     RecordInterpreter interpreter_;
