@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <grp.h>
 #include <sys/wait.h>
 #include <sys/resource.h>
@@ -442,6 +443,33 @@ TEST_F(ConfigFileTest, ManyReadersShareOneListing) {
               << "-byte listing by nobody: daemon RSS " << before << " KiB -> " << during
               << " KiB\n";
     EXPECT_LT(during - before, 16 * 1024) << before << " KiB -> " << during << " KiB";
+}
+
+TEST_F(ConfigFileTest, ALazyUnmountOfTheRunDirEndsTheDaemonWithAnError) {
+    start_daemon();
+    test::run_checked({"umount", "-l", run_dir});
+    EXPECT_NE(daemon->wait_for_line(std::regex("run lost: it was unmounted"), 5s), "")
+        << daemon->output();
+    EXPECT_EQ(daemon->stop(), 1) << daemon->output();
+    // The directory is free for the next daemon (a supervisor's restart).
+    start_daemon();
+    ASSERT_EQ(echo_request(fs->mount_point() + " info").exit_code, 0);
+}
+
+TEST_F(ConfigFileTest, AnAbortedFuseConnectionEndsTheDaemonWithAnError) {
+    start_daemon();
+    struct stat status {};
+    ASSERT_EQ(::stat(run_dir.c_str(), &status), 0);
+    // The FUSE control filesystem, mounted privately: connections/<minor>/abort.
+    std::string control = temp->path("fusectl");
+    test::run_checked({"mkdir", control});
+    test::run_checked({"mount", "-t", "fusectl", "none", control});
+    std::ofstream(control + "/" + std::to_string(minor(status.st_dev)) + "/abort") << "1\n";
+    EXPECT_NE(daemon->wait_for_line(std::regex("run lost: "), 5s), "") << daemon->output();
+    EXPECT_EQ(daemon->stop(), 1) << daemon->output();
+    test::run_checked({"umount", control});
+    start_daemon();  // the dead mount is cleared
+    ASSERT_EQ(echo_request(fs->mount_point() + " info").exit_code, 0);
 }
 
 TEST_F(ConfigFileTest, SigtermLeavesNothingMounted) {

@@ -106,6 +106,12 @@ Daemon::Daemon(const DaemonOptions &options)
     run_directory_->add_read_only_file("netlink",
                                        [this] { return discovery_text(publisher_.channel()); });
     run_directory_->start();
+    // Without its config file the daemon cannot be configured: end, with an
+    // error, so a supervisor restarts it with a fresh mount.
+    loop_.watch(run_directory_->lost_fd(), [this] {
+        run_directory_lost_ = true;
+        loop_.stop();
+    });
     std::cout << "fsev-bpf: serving " << options_.run_dir << "/config" << std::endl;
 }
 
@@ -203,6 +209,14 @@ int Daemon::run() {
     notify_ready();
     int signal_number = loop_.run();
     notify_stopping();
+    if (run_directory_lost_) {
+        std::cerr << "fsev-bpf: " << options_.run_dir << " lost: " << run_directory_->lost_reason()
+                  << "; stopping" << std::endl;
+        records_->drain();
+        run_directory_->stop();
+        probes_.detach();
+        return 1;
+    }
     records_->drain();  // what arrived before the signal still gets reported
     run_directory_->stop();
     probes_.detach();

@@ -70,6 +70,7 @@ class Daemon {
     TraceTable trace_table_;
     MountWatcher mount_watcher_;
     std::unique_ptr<RunDirectory> run_directory_;  // last: unmounted first
+    bool run_directory_lost_ = false;
 };
 
 }  // namespace fsev

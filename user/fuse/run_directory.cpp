@@ -334,7 +334,8 @@ void RunDirectory::start() {
         throw system_error(EIO, "mount FUSE at " + path_ + " (see the message above)");
     }
     stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!stop_event_.valid()) {
+    lost_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!stop_event_.valid() || !lost_event_.valid()) {
         stop();
         throw last_system_error("eventfd");
     }
@@ -396,23 +397,43 @@ void RunDirectory::serve_writes() {
     }
 }
 
+std::string RunDirectory::lost_reason() const {
+    std::lock_guard lock(lost_mutex_);
+    return lost_reason_;
+}
+
 void RunDirectory::serve_requests() {
     fuse_buf buffer{};
     pollfd ready[2] = {{fuse_session_fd(session_), POLLIN, 0}, {stop_event_.get(), POLLIN, 0}};
+    std::string lost = "its FUSE session ended";
     while (!fuse_session_exited(session_)) {
         if (::poll(ready, 2, -1) < 0) {
             if (errno == EINTR) continue;
-            std::perror("fsev-bpf: poll on /dev/fuse");
+            lost = std::string("poll on /dev/fuse: ") + std::strerror(errno);
             break;
         }
-        if (ready[1].revents) break;
+        if (ready[1].revents) {  // stop(): not lost
+            std::free(buffer.mem);
+            return;
+        }
         if (!ready[0].revents) continue;
         int got = fuse_session_receive_buf(session_, &buffer);
         if (got == -EINTR || got == -EAGAIN) continue;
-        if (got <= 0) break;  // unmounted from outside (0) or an error
+        if (got <= 0) {
+            // libfuse reports ENODEV (the kernel ended the connection) as 0.
+            lost = got == 0 ? "it was unmounted or its FUSE connection was aborted"
+                            : std::string("reading /dev/fuse: ") + std::strerror(-got);
+            break;
+        }
         fuse_session_process_buf(session_, &buffer);
     }
     std::free(buffer.mem);
+    {
+        std::lock_guard lock(lost_mutex_);
+        lost_reason_ = lost;
+    }
+    uint64_t one = 1;
+    if (::write(lost_event_.get(), &one, sizeof one) < 0) std::perror("fsev-bpf: eventfd");
 }
 
 }  // namespace fsev

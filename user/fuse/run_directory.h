@@ -57,6 +57,10 @@ class RunDirectory {
     void start();
     // Stops serving and unmounts; nothing stays mounted. Idempotent.
     void stop();
+    // Readable (an eventfd) once the directory was lost while serving: lazily
+    // unmounted, or its FUSE connection aborted. lost_reason() says which.
+    int lost_fd() const { return lost_event_.get(); }
+    std::string lost_reason() const;
     const std::string &path() const { return path_; }
 
     // Operations the FUSE callbacks reach (public for the C callbacks only).
@@ -100,6 +104,9 @@ class RunDirectory {
     UniqueFd run_dir_lock_;  // held while serving: one daemon per run directory
     fuse_session *session_ = nullptr;
     UniqueFd stop_event_;  // wakes the request thread to stop
+    UniqueFd lost_event_;  // the request thread says the mount is gone
+    mutable std::mutex lost_mutex_;
+    std::string lost_reason_;
     std::thread request_thread_;
 
     std::mutex writes_mutex_;
