@@ -10,7 +10,7 @@ packages=(
   libfuse3-dev fuse3 libclang-rt-14-dev
   e2fsprogs util-linux mount kmod
   libmnl-dev nlohmann-json3-dev
-  libcpp-httplib-dev libsystemd-dev prometheus curl systemd
+  libcpp-httplib-dev libsystemd-dev libcap-ng-dev prometheus curl systemd
 )
 
 missing=()

@@ -12,6 +12,7 @@
 #include "common/durable_file.h"
 #include "config/startup_file.h"
 #include "config/state_file.h"
+#include "daemon/capabilities.h"
 #include "daemon/service_notify.h"
 #include "events/record_format.h"
 #include "metrics/bpf_program_stats.h"
@@ -113,6 +114,13 @@ Daemon::Daemon(const DaemonOptions &options)
         loop_.stop();
     });
     std::cout << "fsev-bpf: serving " << options_.run_dir << "/config" << std::endl;
+    // Set-up is done: keep only what serving needs (see capabilities.h).
+    try {
+        std::cout << "fsev-bpf: capabilities kept: " << drop_unneeded_capabilities()
+                  << " (every other one dropped)" << std::endl;
+    } catch (const std::system_error &error) {
+        std::cerr << "fsev-bpf: capabilities NOT dropped: " << error.what() << std::endl;
+    }
 }
 
 void Daemon::restore_state() {
