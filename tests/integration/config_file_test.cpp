@@ -472,6 +472,37 @@ TEST_F(ConfigFileTest, AnAbortedFuseConnectionEndsTheDaemonWithAnError) {
     ASSERT_EQ(echo_request(fs->mount_point() + " info").exit_code, 0);
 }
 
+TEST_F(ConfigFileTest, APathOnAHungFilesystemFailsInTimeAndHoldsNothingUp) {
+    start_daemon();
+    // A FUSE filesystem whose lookups are never answered: a second daemon's
+    // run directory, with that daemon stopped.
+    test::DaemonProcess neighbour;
+    ASSERT_TRUE(neighbour.wait_until_ready()) << neighbour.output();
+    ASSERT_EQ(::kill(neighbour.pid(), SIGSTOP), 0);
+    using Clock = std::chrono::steady_clock;
+    auto started = Clock::now();
+    test::CommandResult hung;
+    std::thread writer([&] { hung = echo_request(neighbour.run_dir() + "/x info"); });
+    std::this_thread::sleep_for(200ms);
+    // Another writer meanwhile waits at most the bound.
+    auto result = echo_request(fs->mount_point() + " info");
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_LT(Clock::now() - started, 5s);
+    writer.join();
+    EXPECT_LT(Clock::now() - started, 5s);
+    EXPECT_NE(hung.exit_code, 0);
+    EXPECT_NE(hung.output.find("Connection timed out"), std::string::npos) << hung.output;
+    EXPECT_EQ(listing(), entry_line(1, fs->mount_point(), "info - -"));
+    // A second hung write, then SIGTERM: the daemon still stops in time.
+    std::thread again([&] { echo_request(neighbour.run_dir() + "/y info"); });
+    std::this_thread::sleep_for(200ms);
+    started = Clock::now();
+    EXPECT_EQ(daemon->stop(SIGTERM), 0) << daemon->output();
+    EXPECT_LT(Clock::now() - started, 5s);
+    again.join();
+    ::kill(neighbour.pid(), SIGCONT);
+}
+
 TEST_F(ConfigFileTest, SigtermLeavesNothingMounted) {
     for (int signal_number : {SIGTERM, SIGINT}) {
         start_daemon();

@@ -16,12 +16,17 @@
 #include "daemon/service_notify.h"
 #include "events/record_format.h"
 #include "metrics/bpf_program_stats.h"
+#include "mounts/bounded_resolver.h"
 #include "mounts/path_resolver.h"
 #include "netlink/discovery.h"
 
 namespace fsev {
 
 namespace {
+
+// How long a config write may take to resolve its paths before it fails
+// with ETIMEDOUT: far above a healthy lookup, well below a writer's patience.
+constexpr std::chrono::milliseconds kPathResolutionBound{2000};
 
 ProbeOptions probe_options(const DaemonOptions &options) {
     ProbeOptions probe = probe_options_for_self();
@@ -143,8 +148,15 @@ void Daemon::restore_state() {
 
 int Daemon::on_config_write(std::string_view data, const Writer &writer) {
     try {
-        ProcessPathResolver writer_view(writer.pid);
-        trace_table_.apply_write(data, writer_view);
+        // Paths are resolved on a helper thread within a bound, before the
+        // table is touched: a hung filesystem fails this write (ETIMEDOUT)
+        // and holds up nothing else.
+        ParsedWrite parsed = parse_write(data);
+        std::vector<std::string> paths;
+        for (const Request &request : parsed.requests) paths.push_back(request.mount);
+        BoundedResolver writer_view(writer.pid, kPathResolutionBound);
+        writer_view.resolve_all(paths);
+        trace_table_.apply(parsed, writer_view);
         metrics_.count_config_write(true);
         return 0;
     } catch (const RequestError &error) {
