@@ -60,6 +60,24 @@ struct fsev_trace_config {
     __u32 reached;     /* FSEV_LOWER_REACHED | FSEV_UPPER_REACHED */
 };
 
+/*
+ * Value of the space_in_flight map, keyed by the kernel dev_t: ext4 work
+ * half done on one superblock (bpf/space_in_flight.bpf.h). Written only by
+ * the BPF programs with atomic adds; the tests read it to check that
+ * nothing stays in flight once the filesystem is quiet.
+ */
+struct fsev_superblock_in_flight {
+    __s64 clusters;    /* claimed + allocated, not yet in both counters */
+    __s64 searching;   /* threads inside ext4_mb_new_blocks() */
+    __u64 generation;  /* +1 whenever a search starts or ends */
+    __u64 changed_ns;  /* bpf_ktime_get_ns() of the last generation change */
+    /* The last hook that fired before ext4 applied its change (a free, a
+     * released or updated reservation): when, and in which thread. */
+    __u64 announced_ns;
+    __u32 announcer_tid;
+    __u32 padding;
+};
+
 /* One ring-buffer record: something happened on one ext4 superblock. */
 struct fsev_record {
     __u64 timestamp_ns;     /* bpf_ktime_get_ns() */
@@ -81,6 +99,11 @@ struct fsev_record {
     char error_function[32]; /* ext4_error: kernel function that raised it */
     char fs_id[32];          /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
     char path[FSEV_PATH_LEN]; /* FSEV_SRC_SYSCALL_ENOSPC_PATH: the path, as the task gave it */
+    __u64 superblock; /* ext4_error: kernel address of the super_block, for read_ext4_state */
 };
+
+/* What read_ext4_state returns, as bits. */
+#define FSEV_EXT4_READ_ONLY 0x1u /* SB_RDONLY: mounted or switched read-only */
+#define FSEV_EXT4_STOPPED 0x2u   /* ext4 refuses changes after an error or shutdown */
 
 #endif /* FSEV_BPF_SHARED_H */

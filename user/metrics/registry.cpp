@@ -83,6 +83,11 @@ void Registry::deliver(const Event &event) {
     } else if (event.type == FS_EVENT_ERR) {
         state.error = true;
         ++state.error_count;
+        // Kernels that stop ext4 after an error without SB_RDONLY (Debian's
+        // 6.1) show it neither in statfs nor in the mount table.
+        if (event.id == FS_ERR_RO_REMOUNT) state.read_only_by_error = true;
+    } else if (event.type == FS_EVENT_INFO && event.id == FS_INFO_REMOUNT_RW) {
+        state.read_only_by_error = false;
     }
 }
 
@@ -179,13 +184,20 @@ std::vector<Family> Registry::collect() const {
                        "Upper-range threshold L2 in available blocks (closer to full).",
                        gauge,
                        {}};
+    Family requested{"fsev_threshold_requested_info",
+                     "L1/L2 as they were asked for when given as a share or an amount (the "
+                     "requested label, e.g. 10% or 20G); the *_blocks metrics hold what they "
+                     "resolved to.",
+                     gauge,
+                     {}};
     Family reached{"fsev_threshold_reached",
                    "1 while available blocks are at or below the level (lower = L1, upper = L2).",
                    gauge,
                    {}};
     Family read_only{"fsev_read_only",
                      "1 when the filesystem is read-only: mounted so (statfs), or switched by an "
-                     "error (the superblock's options in the mount table).",
+                     "error (the superblock's options in the mount table, or an "
+                     "FS_ERR_RO_REMOUNT event).",
                      gauge,
                      {}};
     Family error{"fsev_error",
@@ -208,7 +220,17 @@ std::vector<Family> Registry::collect() const {
 
     for (const auto &[id, state] : entries) {
         Labels labels = entry_labels(state.entry);
-        entry_info.samples.push_back({with(labels, "types", types_text(state.entry.types)), 1});
+        Labels info = with(labels, "types", types_text(state.entry.types));
+        if (!state.entry.rule.empty()) info = with(info, "rule", state.entry.rule);
+        entry_info.samples.push_back({info, 1});
+        if (state.entry.has_lower && !state.entry.lower_requested.empty())
+            requested.samples.push_back(
+                {with(with(labels, "level", "lower"), "requested", state.entry.lower_requested),
+                 1});
+        if (state.entry.has_upper && !state.entry.upper_requested.empty())
+            requested.samples.push_back(
+                {with(with(labels, "level", "upper"), "requested", state.entry.upper_requested),
+                 1});
         if (state.entry.has_lower)
             lower_level.samples.push_back({labels, as_double(state.entry.lower_level)});
         if (state.entry.has_upper)
@@ -233,7 +255,8 @@ std::vector<Family> Registry::collect() const {
         available_bytes.samples.push_back({labels, as_double(numbers.f_bavail * bsize)});
         block_size.samples.push_back({labels, as_double(bsize)});
         bool is_read_only = (static_cast<unsigned long>(numbers.f_flags) & ST_RDONLY) ||
-                            read_only_superblocks.count(state.entry.device);
+                            read_only_superblocks.count(state.entry.device) ||
+                            state.read_only_by_error;
         read_only.samples.push_back({labels, is_read_only ? 1.0 : 0.0});
     }
 
@@ -249,10 +272,10 @@ std::vector<Family> Registry::collect() const {
                          {{{{"result", "accepted"}}, as_double(accepted)},
                           {{{"result", "rejected"}}, as_double(rejected)}}};
 
-    std::vector<Family> families{build_info,       entry_count,  entry_info,  available_bytes,
-                                 available_blocks, block_size,   lower_level, upper_level,
-                                 reached,          read_only,    error,       errors,
-                                 events,           config_writes};
+    std::vector<Family> families{build_info,       entry_count, entry_info,   available_bytes,
+                                 available_blocks, block_size,  lower_level,  upper_level,
+                                 requested,        reached,     read_only,    error,
+                                 errors,           events,      config_writes};
 
     if (ring_buffer_drops)
         families.push_back({"fsev_ring_buffer_dropped_records_total",

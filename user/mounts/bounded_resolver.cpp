@@ -41,6 +41,11 @@ void BoundedResolver::resolve_all(const std::vector<std::string> &paths) {
             Answer answer;
             try {
                 answer.filesystem = resolver.resolve(path);
+                try {
+                    answer.size = resolver.size(answer.filesystem);
+                } catch (const std::system_error &) {
+                    answer.size_error = std::current_exception();
+                }
             } catch (const std::system_error &) {
                 answer.error = std::current_exception();
             }
@@ -70,6 +75,15 @@ ResolvedFilesystem BoundedResolver::resolve(const std::string &path) {
                                 path + ": not resolved in advance");
     if (found->second.error) std::rethrow_exception(found->second.error);
     return found->second.filesystem;
+}
+
+FilesystemSize BoundedResolver::size(const ResolvedFilesystem &filesystem) {
+    for (const auto &[path, answer] : answers_) {
+        if (answer.error || answer.filesystem.device != filesystem.device) continue;
+        if (answer.size_error) std::rethrow_exception(answer.size_error);
+        return answer.size;
+    }
+    return PathResolver::size(filesystem);
 }
 
 }  // namespace fsev

@@ -25,11 +25,14 @@ class BoundedResolver : public PathResolver {
         : writer_(writer), bound_(bound) {}
     void resolve_all(const std::vector<std::string> &paths);
     ResolvedFilesystem resolve(const std::string &path) override;
+    FilesystemSize size(const ResolvedFilesystem &filesystem) override;
 
   private:
     struct Answer {
         ResolvedFilesystem filesystem;
         std::exception_ptr error;  // the resolver's std::system_error, if it failed
+        FilesystemSize size;       // for levels in % or bytes, read by the helper too
+        std::exception_ptr size_error;
     };
     pid_t writer_;
     std::chrono::milliseconds bound_;
