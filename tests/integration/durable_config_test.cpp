@@ -137,6 +137,25 @@ TEST_F(DurableConfigTest, ARestartAfterSigtermRestoresTheSetUp) {
         << daemon->output();
 }
 
+TEST_F(DurableConfigTest, RulesAndLevelsInPercentSurviveARestart) {
+    auto &a = add_filesystem();
+    auto &b = add_filesystem();
+    start_daemon();
+    // A rule for b's mount point, and an explicit entry (levels in %) for a.
+    ASSERT_EQ(write_config(config(), "@" + b.mount_point() + " info,thr 20% 10%"), 0);
+    ASSERT_EQ(write_config(config(), a.mount_point() + " err,thr 30% 5%"), 0);
+    std::string before = listing();
+    ASSERT_NE(before.find("@" + b.mount_point() + " info,thr 20% 10%"), std::string::npos)
+        << before;
+    daemon->stop(SIGKILL);
+    start_daemon();
+    EXPECT_EQ(setup_of(listing()), setup_of(before)) << listing();
+    // b's entry is the rule's again, not an explicit one: dropping the rule
+    // drops it.
+    ASSERT_EQ(write_config(config(), "!@" + b.mount_point()), 0);
+    EXPECT_EQ(listing().find(b.mount_point()), std::string::npos) << listing();
+}
+
 TEST_F(DurableConfigTest, AKilledDaemonLosesNoAcceptedWrite) {
     auto &a = add_filesystem();
     start_daemon();
