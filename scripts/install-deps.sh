@@ -10,7 +10,7 @@ packages=(
   libfuse3-dev fuse3 libclang-rt-14-dev
   e2fsprogs xfsprogs btrfs-progs util-linux mount kmod
   libmnl-dev nlohmann-json3-dev
-  libcpp-httplib-dev libsystemd-dev prometheus prometheus-alertmanager curl systemd
+  libcpp-httplib-dev libsystemd-dev libcap-ng-dev prometheus prometheus-alertmanager curl systemd
   dpkg-dev lintian debootstrap python3 gnuplot-nox
 )
 

@@ -4,6 +4,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <sys/resource.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,6 +18,7 @@
 #include <functional>
 #include <regex>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "support/command.h"
@@ -201,17 +207,69 @@ TEST_F(ConfigFileTest, SeveralWritesOnOneOpenFdAreSeparateBatches) {
     const std::string mnt = fs->mount_point();
     int fd = ::open(config().c_str(), O_WRONLY | O_CLOEXEC);
     ASSERT_GE(fd, 0);
-    auto write_text = [fd](const std::string &text) {
+    auto write_text = [&fd](const std::string &text) {
         ssize_t written = ::write(fd, text.data(), text.size());
         return written < 0 ? -errno : static_cast<int>(written);
     };
     EXPECT_EQ(write_text(mnt + " info"), static_cast<int>(mnt.size() + 5));
     EXPECT_EQ(write_text(mnt + " bogus"), -EINVAL);
     EXPECT_EQ(write_text(mnt + " warn\n"), static_cast<int>(mnt.size() + 6));
+    // A later write that crosses a page boundary would reach the daemon cut
+    // at that boundary: refused whole (this one would have cleared all).
+    EXPECT_EQ(write_text(std::string(70000, ' ')), -EINVAL);
+    EXPECT_EQ(write_text(std::string(5000, ' ') + mnt + " err"), -EINVAL);
+    ::close(fd);
+    EXPECT_EQ(listing(), entry_line(1, mnt, "info,warn - -"));
     // One write() over the size limit is refused whole, not split.
+    fd = ::open(config().c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
     EXPECT_EQ(write_text(std::string(70000, ' ')), -EFBIG);
     ::close(fd);
     EXPECT_EQ(listing(), entry_line(1, mnt, "info,warn - -"));
+}
+
+// writev() with the text cut into `piece`-byte iovecs (at most 1024, the
+// kernel's limit): the number of bytes written, or -errno.
+ssize_t writev_in_pieces(const std::string &path, const std::string &text, size_t piece) {
+    std::vector<iovec> pieces;
+    for (size_t at = 0; at < text.size(); at += piece)
+        pieces.push_back({const_cast<char *>(text.data() + at), std::min(piece, text.size() - at)});
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -errno;
+    ssize_t written = ::writev(fd, pieces.data(), static_cast<int>(pieces.size()));
+    if (written < 0) written = -errno;
+    ::close(fd);
+    return written;
+}
+
+TEST_F(ConfigFileTest, AWritevIsOneBatchWhateverItsIovecs) {
+    start_daemon();
+    const std::string mnt = fs->mount_point();
+    // Many small iovecs once made FUSE split one call into several write
+    // requests: the first applied, the call returned a short count.
+    int id = 0;
+    for (size_t piece : {1, 3, 7}) {
+        std::string bad;
+        while (bad.size() < 1024 / piece * piece - 64) bad += mnt + " info;";
+        bad += mnt + " bogus";
+        SCOPED_TRACE("iovecs of " + std::to_string(piece) + " bytes, " +
+                     std::to_string(bad.size()) + " bytes");
+        EXPECT_EQ(writev_in_pieces(config(), bad, piece), -EINVAL);
+        EXPECT_EQ(listing(), "");
+        std::string good = bad.substr(0, bad.rfind(';')) + "; " + mnt + " err";
+        EXPECT_EQ(writev_in_pieces(config(), good, piece), static_cast<ssize_t>(good.size()));
+        EXPECT_EQ(listing(), entry_line(++id, mnt, "info,err - -"));
+        ASSERT_EQ(echo_request(" ").exit_code, 0);
+    }
+    // Up to the documented 64 KiB in 1024 iovecs: still one batch.
+    std::string large;
+    while (large.size() < 64 * 1024 - 64) large += mnt + " warn;";
+    large.resize(64 * 1024 - 32, ' ');
+    large += ";" + mnt + " bogus";
+    large.resize(64 * 1024, ' ');
+    EXPECT_EQ(writev_in_pieces(config(), large, 64), -EINVAL);
+    EXPECT_EQ(listing(), "");
+    EXPECT_EQ(writev_in_pieces(config(), large + " ", 128), -EFBIG);
 }
 
 TEST_F(ConfigFileTest, OtherFilesystemTypesDeliverWhatTheirHooksAllow) {
@@ -297,6 +355,152 @@ TEST_F(ConfigFileTest, BadStartupFileStopsTheDaemonNamingTheLine) {
     EXPECT_NE(daemon->output().find("config file " + file + ": line 2"), std::string::npos)
         << daemon->output();
     EXPECT_FALSE(test::is_mounted(run_dir));
+}
+
+TEST_F(ConfigFileTest, TheReadyLineCountsWhatItLists) {
+    start_daemon();
+    std::smatch match;
+    std::string output = daemon->output();
+    ASSERT_TRUE(std::regex_search(
+        output, match, std::regex("ready: ([0-9]+) BPF programs attached \\(prog ids([ 0-9]*)\\)")))
+        << output;
+    std::istringstream ids(match[2].str());
+    size_t listed = 0;
+    for (uint32_t id; ids >> id;) ++listed;
+    EXPECT_EQ(std::stoul(match[1].str()), listed) << match[0];
+}
+
+TEST_F(ConfigFileTest, EventLinesFromMountChangesReachStdoutAtOnce) {
+    start_daemon();
+    ASSERT_EQ(echo_request(fs->mount_point() + " info").exit_code, 0);
+    // No ring-buffer record follows a remount of an idle filesystem; the
+    // line must not wait for one to flush stdout.
+    test::run_checked({"mount", "-o", "remount,ro", fs->mount_point()});
+    EXPECT_FALSE(daemon->wait_for_line(std::regex("^event .*FS_INFO_REMOUNT_RO"), 5s).empty())
+        << daemon->output();
+    test::run_checked({"mount", "-o", "remount,rw", fs->mount_point()});
+}
+
+long resident_kib(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    return -1;
+}
+
+TEST_F(ConfigFileTest, ManyReadersShareOneListing) {
+    start_daemon();
+    // 100 filesystems with long mount points: a listing of about 20 KB.
+    std::string requests;
+    for (int i = 0; i < 100; ++i) {
+        std::string mount_point = temp->path("m" + std::to_string(i) + std::string(150, 'x'));
+        test::run_checked({"mkdir", mount_point});
+        test::run_checked({"mount", "-t", "tmpfs", "-o", "size=1m", "none", mount_point});
+        requests += mount_point + " info\n";
+    }
+    int fd = ::open(config().c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, requests.data(), requests.size()), static_cast<ssize_t>(requests.size()));
+    ::close(fd);
+    size_t listing_size = listing().size();
+    ASSERT_GT(listing_size, 18000u);
+
+    constexpr int kOpens = 4000;
+    long before = resident_kib(daemon->pid());
+    int ready[2], done[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    ASSERT_EQ(::pipe(done), 0);
+    pid_t reader = ::fork();
+    ASSERT_GE(reader, 0);
+    if (reader == 0) {
+        ::close(ready[0]);
+        ::close(done[1]);
+        // Any user may do this: nobody holds 4000 opens of the config file.
+        rlimit files{kOpens + 64, kOpens + 64};
+        if (::setrlimit(RLIMIT_NOFILE, &files) != 0 || ::setgroups(0, nullptr) != 0 ||
+            ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0)
+            ::_exit(2);
+        for (int i = 0; i < kOpens; ++i)
+            if (::open(config().c_str(), O_RDONLY) < 0) ::_exit(3);
+        char byte = 1;
+        if (::write(ready[1], &byte, 1) != 1) ::_exit(4);
+        ssize_t ignored = ::read(done[0], &byte, 1);  // hold them until told
+        (void)ignored;
+        ::_exit(0);
+    }
+    ::close(ready[1]);
+    ::close(done[0]);
+    char byte = 0;
+    ASSERT_EQ(::read(ready[0], &byte, 1), 1) << "the reader failed";
+    long during = resident_kib(daemon->pid());
+    ::close(done[1]);
+    int status = 0;
+    ::waitpid(reader, &status, 0);
+    ::close(ready[0]);
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+    // One copy per open would be 4000 x 20 KB = 80 MB.
+    std::cout << "[ memory   ] " << kOpens << " opens of a " << listing_size
+              << "-byte listing by nobody: daemon RSS " << before << " KiB -> " << during
+              << " KiB\n";
+    EXPECT_LT(during - before, 16 * 1024) << before << " KiB -> " << during << " KiB";
+}
+
+TEST_F(ConfigFileTest, ALazyUnmountOfTheRunDirEndsTheDaemonWithAnError) {
+    start_daemon();
+    test::run_checked({"umount", "-l", run_dir});
+    EXPECT_NE(daemon->wait_for_line(std::regex("run lost: it was unmounted"), 5s), "")
+        << daemon->output();
+    EXPECT_EQ(daemon->stop(), 1) << daemon->output();
+    // The directory is free for the next daemon (a supervisor's restart).
+    start_daemon();
+    ASSERT_EQ(echo_request(fs->mount_point() + " info").exit_code, 0);
+}
+
+TEST_F(ConfigFileTest, AnAbortedFuseConnectionEndsTheDaemonWithAnError) {
+    start_daemon();
+    struct stat status {};
+    ASSERT_EQ(::stat(run_dir.c_str(), &status), 0);
+    // The FUSE control filesystem, mounted privately: connections/<minor>/abort.
+    std::string control = temp->path("fusectl");
+    test::run_checked({"mkdir", control});
+    test::run_checked({"mount", "-t", "fusectl", "none", control});
+    std::ofstream(control + "/" + std::to_string(minor(status.st_dev)) + "/abort") << "1\n";
+    EXPECT_NE(daemon->wait_for_line(std::regex("run lost: "), 5s), "") << daemon->output();
+    EXPECT_EQ(daemon->stop(), 1) << daemon->output();
+    test::run_checked({"umount", control});
+    start_daemon();  // the dead mount is cleared
+    ASSERT_EQ(echo_request(fs->mount_point() + " info").exit_code, 0);
+}
+
+TEST_F(ConfigFileTest, APathOnAHungFilesystemFailsInTimeAndHoldsNothingUp) {
+    start_daemon();
+    // A FUSE filesystem whose lookups are never answered: a second daemon's
+    // run directory, with that daemon stopped.
+    test::DaemonProcess neighbour;
+    ASSERT_TRUE(neighbour.wait_until_ready()) << neighbour.output();
+    ASSERT_EQ(::kill(neighbour.pid(), SIGSTOP), 0);
+    using Clock = std::chrono::steady_clock;
+    auto started = Clock::now();
+    test::CommandResult hung;
+    std::thread writer([&] { hung = echo_request(neighbour.run_dir() + "/x info"); });
+    std::this_thread::sleep_for(200ms);
+    // Another writer meanwhile waits at most the bound.
+    auto result = echo_request(fs->mount_point() + " info");
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_LT(Clock::now() - started, 5s);
+    writer.join();
+    EXPECT_LT(Clock::now() - started, 5s);
+    EXPECT_NE(hung.exit_code, 0);
+    EXPECT_NE(hung.output.find("Connection timed out"), std::string::npos) << hung.output;
+    EXPECT_EQ(listing(), entry_line(1, fs->mount_point(), "info - -"));
+    // A second hung write, then SIGTERM: the daemon still stops in time.
+    std::thread again([&] { echo_request(neighbour.run_dir() + "/y info"); });
+    std::this_thread::sleep_for(200ms);
+    started = Clock::now();
+    EXPECT_EQ(daemon->stop(SIGTERM), 0) << daemon->output();
+    EXPECT_LT(Clock::now() - started, 5s);
+    again.join();
+    ::kill(neighbour.pid(), SIGCONT);
 }
 
 TEST_F(ConfigFileTest, SigtermLeavesNothingMounted) {

@@ -1,5 +1,7 @@
 // The real fsev-bpf binary, as an administrator starts it.
 #include <gtest/gtest.h>
+#include <fstream>
+#include <linux/capability.h>
 
 #include <sys/sysmacros.h>
 
@@ -12,6 +14,7 @@
 #include "support/daemon_process.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
+#include "support/temp_dir.h"
 
 namespace fsev {
 namespace {
@@ -53,6 +56,73 @@ TEST_F(DaemonTest, WithPrintRecordsWritingOnAnExt4LoopMountPrintsARecordLine) {
         10s);
     EXPECT_NE(line, "") << "no event line for " << fs.loop_device() << ":\n" << daemon.output();
     EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.output();
+}
+
+uint32_t group_of(DaemonProcess &daemon) {
+    std::smatch found;
+    std::string output = daemon.output();
+    if (!std::regex_search(output, found, std::regex("group_id=([0-9]+)"))) return 0;
+    return static_cast<uint32_t>(std::stoul(found[1].str()));
+}
+
+TEST_F(DaemonTest, TwoDaemonsNeverShareAMulticastGroup) {
+    DaemonProcess first;
+    ASSERT_TRUE(first.wait_until_ready()) << first.output();
+    uint32_t taken = group_of(first);
+    ASSERT_NE(taken, 0u) << first.output();
+
+    DaemonProcess second;  // no --genl-group either: picks another, and says why
+    ASSERT_TRUE(second.wait_until_ready()) << second.output();
+    EXPECT_NE(group_of(second), taken) << second.output();
+    EXPECT_NE(second.output().find("group " + std::to_string(taken) +
+                                   " is served by another fsev-bpf daemon"),
+              std::string::npos)
+        << second.output();
+
+    DaemonProcess third({"--genl-group", std::to_string(taken)});  // asked for it: refused
+    EXPECT_FALSE(third.wait_until_ready());
+    EXPECT_NE(third.stop(), 0);
+    EXPECT_NE(third.output().find("served by another fsev-bpf daemon"), std::string::npos)
+        << third.output();
+
+    // A killed daemon frees its group at once.
+    first.stop(SIGKILL);
+    DaemonProcess fourth({"--genl-group", std::to_string(taken)});
+    EXPECT_TRUE(fourth.wait_until_ready()) << fourth.output();
+}
+
+uint64_t capability_mask(pid_t pid, const std::string &field) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.rfind(field + ":", 0) == 0)
+            return std::stoull(line.substr(field.size() + 1), nullptr, 16);
+    return ~0ull;
+}
+
+TEST_F(DaemonTest, KeepsOnlyTheCapabilitiesItNeedsAndSaysWhich) {
+    DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    EXPECT_NE(daemon.output().find("capabilities kept: "), std::string::npos) << daemon.output();
+    for (const char *field : {"CapEff", "CapPrm", "CapBnd"}) {
+        uint64_t mask = capability_mask(daemon.pid(), field);
+        SCOPED_TRACE(field);
+        for (int kept : {CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SYS_PTRACE,
+                         CAP_DAC_READ_SEARCH})
+            EXPECT_TRUE(mask & (1ull << kept)) << "capability " << kept;
+        for (int dropped : {CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_KILL, CAP_SETUID, CAP_SETGID,
+                            CAP_SETPCAP, CAP_NET_RAW, CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_BOOT,
+                            CAP_MKNOD, CAP_SYS_RESOURCE})
+            EXPECT_FALSE(mask & (1ull << dropped)) << "capability " << dropped;
+    }
+    // Still does its job without them: a warn entry attaches a program at
+    // run time, and SIGTERM unmounts the run directory.
+    test::LoopExt4 fs;
+    auto write = test::run_command(
+        {"bash", "-c",
+         "echo '" + fs.mount_point() + " warn,thr 10' > " + daemon.run_dir() + "/config"});
+    EXPECT_EQ(write.exit_code, 0) << write.output << daemon.output();
+    EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.output();
+    EXPECT_FALSE(test::is_mounted(daemon.run_dir()));
 }
 
 TEST_F(DaemonTest, SigintAndSigtermDetachEverythingAndExitZero) {

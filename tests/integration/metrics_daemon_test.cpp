@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <csignal>
 #include <regex>
 #include <thread>
@@ -57,6 +58,53 @@ TEST_F(MetricsDaemonTest, ServesMetricsThatPromtoolAccepts) {
     EXPECT_EQ(check.exit_code, 0) << check.output << "\n" << response.body;
     EXPECT_EQ(check.output, "") << response.body;
     EXPECT_EQ(test::http_get(port_, "/nothing-here").status, 404);
+    EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.output();
+}
+
+UniqueFd connect_to(int port) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) return {};
+    return fd;
+}
+
+TEST_F(MetricsDaemonTest, SlowAndIdleClientsDoNotStopScrapes) {
+    DaemonProcess daemon(daemon_arguments());
+    ASSERT_TRUE(wait_ready(daemon)) << daemon.output();
+    // 32 idle connections that sent half a request line, and 4 that send
+    // one header byte every 0.5 s: all from 127.0.0.1, like the scraper.
+    std::vector<UniqueFd> idle;
+    for (int i = 0; i < 32; ++i) {
+        idle.push_back(connect_to(port_));
+        ASSERT_TRUE(idle.back().valid());
+        ASSERT_EQ(::send(idle.back().get(), "GET /met", 8, MSG_NOSIGNAL), 8);
+    }
+    std::atomic<bool> stop = false;
+    std::vector<std::thread> tricklers;
+    for (int i = 0; i < 4; ++i)
+        tricklers.emplace_back([this, &stop] {
+            UniqueFd fd = connect_to(port_);
+            while (!stop) {
+                if (::send(fd.get(), "G", 1, MSG_NOSIGNAL) != 1) fd = connect_to(port_);
+                std::this_thread::sleep_for(500ms);
+            }
+        });
+    for (int scrape = 0; scrape < 10; ++scrape) {
+        auto started = std::chrono::steady_clock::now();
+        test::HttpResponse response = test::http_get(port_, "/metrics");
+        auto took = std::chrono::steady_clock::now() - started;
+        EXPECT_EQ(response.status, 200) << "scrape " << scrape << ": " << response.error;
+        EXPECT_LT(took, 2s) << "scrape " << scrape;
+        std::this_thread::sleep_for(300ms);
+    }
+    stop = true;
+    for (auto &trickler : tricklers) trickler.join();
+    // A client that sends its request slower than the deadline is dropped.
+    char byte = 0;
+    EXPECT_EQ(::recv(idle.back().get(), &byte, 1, 0), 0);
     EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.output();
 }
 

@@ -22,10 +22,19 @@ std::string built_binary(const std::string &name) {
 DaemonProcess::DaemonProcess(const std::vector<std::string> &given_arguments) {
     std::vector<std::string> arguments = given_arguments;
     bool metrics_address_given = false;
+    bool state_file_given = false;
     for (size_t i = 0; i < arguments.size(); ++i) {
         if (arguments[i] == "--run-dir" && i + 1 < arguments.size()) run_dir_ = arguments[i + 1];
         if (arguments[i].rfind("--run-dir=", 0) == 0) run_dir_ = arguments[i].substr(10);
         if (arguments[i].rfind("--metrics-address", 0) == 0) metrics_address_given = true;
+        if (arguments[i].rfind("--state-file", 0) == 0) state_file_given = true;
+    }
+    // Never the machine's /var/lib/fsev: a state file of its own, gone with it.
+    if (!state_file_given) {
+        char pattern[] = "/tmp/fsev-state-XXXXXX";
+        if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+        own_state_dir_ = pattern;
+        arguments.insert(arguments.begin(), {"--state-file", own_state_dir_ + "/config.state"});
     }
     // Tests run daemons side by side: each gets its own metrics port.
     if (!metrics_address_given) {
@@ -74,6 +83,10 @@ DaemonProcess::~DaemonProcess() {
         }
     }
     if (output_fd_ >= 0) ::close(output_fd_);
+    if (!own_state_dir_.empty()) {
+        std::error_code ignored;
+        std::filesystem::remove_all(own_state_dir_, ignored);
+    }
     if (!own_temp_dir_.empty()) {
         // A killed daemon leaves its FUSE mount behind; it is ours to clear.
         ::umount2(run_dir_.c_str(), MNT_DETACH);

@@ -12,7 +12,8 @@ namespace fsev::test {
 // The real build/fsev-bpf started as a child process with its stdout and
 // stderr captured. The destructor stops it (SIGTERM, then SIGKILL).
 // Without a --run-dir argument it gets a fresh temporary run directory, so no
-// test ever mounts the real /run/fsev.
+// test ever mounts the real /run/fsev; without --state-file, a temporary
+// state file, so no test reads or writes /var/lib/fsev.
 class DaemonProcess {
   public:
     explicit DaemonProcess(const std::vector<std::string> &arguments = {});
@@ -46,7 +47,8 @@ class DaemonProcess {
     size_t scanned_ = 0;          // lines before this offset were already matched
     std::string run_dir_;         // the daemon's --run-dir
     int metrics_port_ = 0;
-    std::string own_temp_dir_;  // made here when no --run-dir was given
+    std::string own_temp_dir_;   // made here when no --run-dir was given
+    std::string own_state_dir_;  // made here when no --state-file was given
 };
 
 // Path of a binary built into build/ (e.g. "fsev-bpf").

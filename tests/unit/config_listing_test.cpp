@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "config/listing.h"
+#include "config/request.h"
 #include "mounts/mountinfo.h"
 
 namespace fsev {
@@ -49,6 +50,13 @@ TEST(ConfigListing, EscapesLikeProcSelfMounts) {
     entry.source = "/dev/disk/by-label/a\\b";
     EXPECT_EQ(format_listing_line(entry),
               "1 /mnt/my\\040disk ext4 /dev/disk/by-label/a\\134b (warn,err,thr 710000 500000)");
+}
+
+TEST(ConfigListing, EscapesSemicolonsSoAListedPathIsOneRequest) {
+    EXPECT_EQ(escape_mount_field("/mnt/a;b"), "/mnt/a\\073b");
+    ParsedWrite parsed = parse_write(escape_mount_field("/mnt/a;b") + " info");
+    ASSERT_EQ(parsed.requests.size(), 1u);
+    EXPECT_EQ(parsed.requests[0].mount, "/mnt/a;b");
 }
 
 TEST(ConfigListing, EscapingRoundTripsThroughTheMountTableDecoder) {

@@ -104,6 +104,20 @@ TEST(NetlinkChannel, DefaultSkipsTakenGroupsAndIds) {
     EXPECT_EQ(channel.family_id, 1026);
 }
 
+TEST(NetlinkChannel, GroupsAnotherDaemonServesAreSkippedOrRefused) {
+    auto other_daemon = [](uint32_t group) { return group == 31 || group == 30; };
+    EXPECT_EQ(choose_channel(this_machine(), 0, 0, other_daemon).group, 29u);
+    try {
+        choose_channel(this_machine(), 30, 0, other_daemon);
+        FAIL() << "group 30 was given to a second daemon";
+    } catch (const ChannelError &error) {
+        EXPECT_NE(std::string(error.what()).find("served by another fsev-bpf daemon"),
+                  std::string::npos)
+            << error.what();
+    }
+    EXPECT_EQ(choose_channel(this_machine(), 12, 0, other_daemon).group, 12u);
+}
+
 TEST(NetlinkChannel, RequestedFreeValuesAreTaken) {
     NetlinkChannel channel = choose_channel(this_machine(), 12, 40000);
     EXPECT_EQ(channel, (NetlinkChannel{40000, 12}));

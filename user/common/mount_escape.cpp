@@ -13,7 +13,7 @@ bool is_octal(char c) {
 std::string escape_mount_field(std::string_view text) {
     std::string escaped;
     for (char c : text) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\\' || c == ';') {
             auto byte = static_cast<unsigned char>(c);
             escaped += '\\';
             escaped += static_cast<char>('0' + ((byte >> 6) & 7));

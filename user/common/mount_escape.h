@@ -10,7 +10,8 @@ namespace fsev {
 // the paths written back into the config file.
 
 // Escapes space, tab, newline and backslash (`\040`, `\011`, `\012`,
-// `\134`), so every field is one word.
+// `\134`), so every field is one word, and `;` (`\073`), so a listed path
+// pasted back into the config file is one request, not two.
 std::string escape_mount_field(std::string_view text);
 
 // Decodes every `\ooo` (first digit 0-3); anything else is kept as it is.

@@ -65,6 +65,11 @@ void TraceTable::add_observer(TraceTableObserver *observer) {
     observers_.push_back(observer);
 }
 
+void TraceTable::set_recorder(Recorder recorder) {
+    std::lock_guard lock(apply_mutex_);
+    recorder_ = std::move(recorder);
+}
+
 void TraceTable::set_mounted_filesystems(MountedFilesystems *mounted) {
     std::lock_guard lock(apply_mutex_);
     mounted_ = mounted;
@@ -127,6 +132,21 @@ void TraceTable::apply(const ParsedWrite &write, PathResolver &resolver) {
         }
     }
     if (rules_changed) apply_rules(staged, true);
+    if (recorder_) {
+        // What was written (rule-made entries come back with their rules),
+        // then the rules, as the listing shows them.
+        std::vector<TraceEntry> written;
+        for (const auto &[id, entry] : staged.entries)
+            if (staged.written.count(entry.device)) written.push_back(entry);
+        std::string text = format_listing(written);
+        for (const Rule &rule : staged.rules) text += format_rule(rule) + '\n';
+        try {
+            recorder_(text);
+        } catch (const std::system_error &error) {
+            throw RequestError(error.code().value(),
+                               std::string("cannot record the configuration: ") + error.what());
+        }
+    }
     commit(staged, false);
 }
 

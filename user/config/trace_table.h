@@ -73,6 +73,13 @@ class TraceTable {
     // filesystem (e.g. "xfs cannot deliver warn,err,thr").
     void set_notice_sink(std::function<void(const std::string &)> sink);
 
+    // Called by apply() with the listing a change would produce, before the
+    // change takes effect; if it throws std::system_error the change is
+    // refused with that errno and nothing changes. The daemon records the
+    // set-up durably here. Not called when entries go with their filesystem.
+    using Recorder = std::function<void(const std::string &listing)>;
+    void set_recorder(Recorder recorder);
+
     // Parses and applies one write to the config file: all of it, or
     // nothing. Throws RequestError with the errno and the bad request.
     void apply_write(std::string_view text, PathResolver &resolver);
@@ -123,6 +130,7 @@ class TraceTable {
     std::function<void(const std::string &)> notice_sink_;
     // Which types each filesystem can deliver.
     const FilesystemSupport support_;
+    Recorder recorder_;
 };
 
 }  // namespace fsev

@@ -4,13 +4,19 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 
+#include "common/abstract_lock.h"
 #include "common/device.h"
+#include "common/durable_file.h"
 #include "config/startup_file.h"
+#include "config/state_file.h"
+#include "daemon/capabilities.h"
 #include "daemon/service_notify.h"
 #include "events/record_format.h"
 #include "metrics/bpf_program_stats.h"
+#include "mounts/bounded_resolver.h"
 #include "mounts/path_resolver.h"
 #include "netlink/discovery.h"
 
@@ -22,6 +28,9 @@ namespace {
 // per interval, and one trailing statfs this long after a signal
 // (docs/filesystems.md gives the latency this yields).
 constexpr std::chrono::milliseconds kActivityInterval{20};
+// How long a config write may take to resolve its paths before it fails
+// with ETIMEDOUT: far above a healthy lookup, well below a writer's patience.
+constexpr std::chrono::milliseconds kPathResolutionBound{2000};
 
 ProbeOptions probe_options(const DaemonOptions &options) {
     ProbeOptions probe = probe_options_for_self();
@@ -47,6 +56,7 @@ FilesystemSupport filesystem_support(const KernelFeatures &kernel) {
 Daemon::Daemon(const DaemonOptions &options)
     : options_(options),
       publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
+      group_lock_(try_abstract_lock(group_lock_name(publisher_.channel().group))),
       probes_(probe_options(options)),
       trace_sync_(
           probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event); },
@@ -68,6 +78,9 @@ Daemon::Daemon(const DaemonOptions &options)
       // Ids wrap within the BPF map's capacity, so the table can never hold
       // more entries than the kernel side can watch (ENOSPC beyond).
       trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS, filesystem_support(probes_.kernel_features())) {
+    if (!group_lock_.valid())  // taken by a daemon starting at the same moment
+        throw ChannelError("netlink group " + std::to_string(publisher_.channel().group) +
+                           " was just taken by another fsev-bpf daemon; start again");
     sinks_.push_back(&publisher_);
     sinks_.push_back(&metrics_);
     probes_.attach();
@@ -108,6 +121,7 @@ Daemon::Daemon(const DaemonOptions &options)
         ProcessPathResolver daemon_view(::getpid());
         apply_startup_file(*options_.config_file, trace_table_, daemon_view);
     }
+    restore_state();
     loop_.watch(
         mount_watcher_.fd(), [this] { on_mounts_changed(); }, EPOLLPRI);
     // attach() attached the syscall-exit program once, to fail start-up on a
@@ -126,13 +140,52 @@ Daemon::Daemon(const DaemonOptions &options)
     run_directory_->add_read_only_file("netlink",
                                        [this] { return discovery_text(publisher_.channel()); });
     run_directory_->start();
+    // Without its config file the daemon cannot be configured: end, with an
+    // error, so a supervisor restarts it with a fresh mount.
+    loop_.watch(run_directory_->lost_fd(), [this] {
+        run_directory_lost_ = true;
+        loop_.stop();
+    });
     std::cout << "fsev-bpf: serving " << options_.run_dir << "/config" << std::endl;
+    // Set-up is done: keep only what serving needs (see capabilities.h).
+    try {
+        std::cout << "fsev-bpf: capabilities kept: " << drop_unneeded_capabilities()
+                  << " (every other one dropped)" << std::endl;
+    } catch (const std::system_error &error) {
+        std::cerr << "fsev-bpf: capabilities NOT dropped: " << error.what() << std::endl;
+    }
+}
+
+void Daemon::restore_state() {
+    const std::string &path = options_.state_file;
+    make_directories(std::filesystem::path(path).parent_path().string());
+    ProcessPathResolver daemon_view(::getpid());
+    RestoreResult result = restore_state_file(path, trace_table_, daemon_view);
+    for (const std::string &failure : result.failures)
+        std::cerr << "fsev-bpf: state " << path << ": not restored: " << failure << std::endl;
+    std::cout << "fsev-bpf: state " << path << ": restored " << result.restored << " request"
+              << (result.restored == 1 ? "" : "s") << ", " << result.failures.size()
+              << " not restored" << std::endl;
+    // From now on every accepted write is on disk before the writer hears
+    // of its success; a write that cannot be recorded fails and changes
+    // nothing. Requests that could not be restored stay in the file until
+    // the next accepted write replaces it.
+    trace_table_.set_recorder(
+        [path](const std::string &listing) { replace_file_durably(path, state_text(listing)); });
 }
 
 int Daemon::on_config_write(std::string_view data, const Writer &writer) {
     try {
-        ProcessPathResolver writer_view(writer.pid);
-        trace_table_.apply_write(data, writer_view);
+        // Paths are resolved on a helper thread within a bound, before the
+        // table is touched: a hung filesystem fails this write (ETIMEDOUT)
+        // and holds up nothing else.
+        ParsedWrite parsed = parse_write(data);
+        std::vector<std::string> paths;
+        for (const Request &request : parsed.requests)
+            if (!request.rule) paths.push_back(request.mount);
+        BoundedResolver writer_view(writer.pid, kPathResolutionBound);
+        writer_view.resolve_all(paths);
+        trace_table_.apply(parsed, writer_view);
         metrics_.count_config_write(true);
         return 0;
     } catch (const RequestError &error) {
@@ -198,7 +251,9 @@ void Daemon::on_mounts_changed() {
 
 void Daemon::publish(const Event &event, uint64_t suppressed_before) {
     std::lock_guard lock(publish_mutex_);
-    std::cout << format_event(event, suppressed_before) << '\n';
+    // Flushed at once: events from mount changes and arming come with no
+    // ring-buffer record after them, and a journal reader must not wait.
+    std::cout << format_event(event, suppressed_before) << std::endl;
     for (EventSink *sink : sinks_) sink->deliver(event);
 }
 
@@ -227,6 +282,14 @@ int Daemon::run() {
     notify_ready();
     int signal_number = loop_.run();
     notify_stopping();
+    if (run_directory_lost_) {
+        std::cerr << "fsev-bpf: " << options_.run_dir << " lost: " << run_directory_->lost_reason()
+                  << "; stopping" << std::endl;
+        records_->drain();
+        run_directory_->stop();
+        probes_.detach();
+        return 1;
+    }
     records_->drain();  // what arrived before the signal still gets reported
     run_directory_->stop();
     probes_.detach();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/event_loop.h"
+#include "common/unique_fd.h"
 #include "config/trace_log.h"
 #include "config/trace_table.h"
 #include "daemon/mount_events.h"
@@ -49,6 +50,9 @@ class Daemon {
     // wants warn or activity-checked thresholds, the activity ones for the
     // latter.
     void want_programs(std::optional<bool> warn, std::optional<bool> activity);
+    // Replays the state file over the startup file's entries, then records
+    // every later accepted write in it.
+    void restore_state();
     // A write to the config file: applied, or the errno to fail it with.
     int on_config_write(std::string_view data, const Writer &writer);
 
@@ -56,6 +60,7 @@ class Daemon {
     EventLoop loop_;  // first: blocks SIGINT/SIGTERM before any thread starts
     // Before the probes: a refused --genl-group/--genl-family-id fails fast.
     FsEventPublisher publisher_;
+    UniqueFd group_lock_;  // held while sending: one daemon per group
     Ext4Probes probes_;
     BpfTraceSync trace_sync_;
     std::mutex wanted_mutex_;
@@ -75,6 +80,7 @@ class Daemon {
     TraceTable trace_table_;
     MountWatcher mount_watcher_;
     std::unique_ptr<RunDirectory> run_directory_;  // last: unmounted first
+    bool run_directory_lost_ = false;
 };
 
 }  // namespace fsev

@@ -51,6 +51,13 @@ ParsedCommandLine parse_command_line(const std::vector<std::string> &arguments) 
              options.config_file = value;
              return std::string();
          }},
+        {"--state-file",
+         [&](const std::string &value) {
+             if (value.empty() || value.back() == '/')
+                 return std::string("--state-file needs a file name");
+             options.state_file = value;
+             return std::string();
+         }},
         {"--metrics-address",
          [&](const std::string &value) {
              if (!valid_address(value)) return "--metrics-address '" + value + "' is not HOST:PORT";
@@ -98,6 +105,8 @@ std::string usage_text() {
            "/run/fsev)\n"
            "  --config-file FILE       apply the requests in FILE at start (config syntax, # "
            "comments)\n"
+           "  --state-file FILE        record every accepted config write in FILE and restore\n"
+           "                           it at start (default /var/lib/fsev/config.state)\n"
            "  --metrics-address H:P    serve Prometheus /metrics on H:P (default 127.0.0.1:9435)\n"
            "  --genl-group N           netlink multicast group 1-31 (default: a free one)\n"
            "  --genl-family-id N       netlink message type (default: one no kernel family uses)\n"

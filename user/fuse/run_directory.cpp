@@ -6,6 +6,7 @@
 #include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <iostream>
 #include <vector>
 
+#include "common/abstract_lock.h"
 #include "common/system_error.h"
 #include "mounts/mountinfo.h"
 
@@ -49,8 +51,11 @@ struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
 
 void on_init(void *, fuse_conn_info *connection) {
     // Large enough that a write over the config's size limit reaches us
-    // whole, as one request, and is refused instead of split.
+    // whole, as one request, and is refused instead of split. libfuse asks
+    // the kernel for as many pages per request as this needs (max_pages).
     connection->max_write = 1024 * 1024;
+    // No writeback cache: a write must reach us, and fail, before it returns.
+    connection->want &= ~FUSE_CAP_WRITEBACK_CACHE;
 }
 
 void on_lookup(fuse_req_t request, fuse_ino_t parent, const char *name) {
@@ -107,17 +112,27 @@ void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
         fuse_reply_err(request, EACCES);
         return;
     }
-    info->direct_io = 1;  // every read and write reaches us; nothing cached
+    // Reads bypass the page cache, so every open sees the live listing.
+    // Write-only opens do not: a direct write hands FUSE the caller's pages
+    // as they are, one per iovec, and splits a writev() of many small iovecs
+    // into several write requests. Through the page cache the kernel copies
+    // the data into contiguous pages first and sends up to max_write bytes
+    // as one request (write-through: nothing stays dirty), so one write()
+    // or writev() within the size limit arrives whole.
+    info->direct_io = access != O_WRONLY;
+    info->keep_cache = 0;
     info->fh = 0;
     // A snapshot per open: a reader sees one consistent listing however it
-    // splits its reads.
-    if (access != O_WRONLY) info->fh = reinterpret_cast<uint64_t>(new std::string(file->content()));
+    // splits its reads. Opens that see the same content share one copy.
+    if (access != O_WRONLY)
+        info->fh = reinterpret_cast<uint64_t>(new RunDirectory::Snapshot(file->current_snapshot()));
     if (fuse_reply_open(request, info) == -ENOENT)
-        delete reinterpret_cast<std::string *>(info->fh);  // the opener was interrupted
+        delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);  // the opener was interrupted
 }
 
 void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_file_info *info) {
-    auto *snapshot = reinterpret_cast<std::string *>(info->fh);
+    auto *held = reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
+    const std::string *snapshot = held ? held->get() : nullptr;
     if (!snapshot) {
         fuse_reply_err(request, EBADF);
         return;
@@ -130,12 +145,32 @@ void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_fil
     fuse_reply_buf(request, snapshot->data() + from, std::min(size, snapshot->size() - from));
 }
 
-void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t size, off_t,
-              fuse_file_info *) {
+void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t size, off_t offset,
+              fuse_file_info *info) {
     RunDirectory &directory = owner(request);
     auto file = directory.file_by_inode(inode);
     if (!file || !file->on_write) {
         fuse_reply_err(request, file ? EBADF : ENOENT);
+        return;
+    }
+    // Through the page cache (write-only opens) the kernel ends a request
+    // at the end of a partly written page: a write that starts inside a page
+    // (the second write on one open file, or a pwrite) and runs past it
+    // arrives cut there, and the rest would follow as a second batch. Such
+    // a request is refused, so the call fails whole; the first write of an
+    // open, at position 0, always arrives whole.
+    static const off_t page = ::sysconf(_SC_PAGESIZE);
+    bool through_page_cache = info->fh == 0;
+    if (through_page_cache && offset % page != 0 &&
+        (offset + static_cast<off_t>(size)) % page == 0) {
+        std::string line = "fsev-bpf: config: write by pid " +
+                           std::to_string(fuse_req_ctx(request)->pid) +
+                           " refused: it starts at byte " + std::to_string(offset) +
+                           " of the open file and crosses a page boundary (open the file again "
+                           "for each batch)\n";
+        if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
+        }
+        fuse_reply_err(request, EINVAL);
         return;
     }
     const fuse_ctx *context = fuse_req_ctx(request);
@@ -145,7 +180,7 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
 }
 
 void on_release(fuse_req_t request, fuse_ino_t, fuse_file_info *info) {
-    delete reinterpret_cast<std::string *>(info->fh);
+    delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
     fuse_reply_err(request, 0);
 }
 
@@ -186,7 +221,7 @@ const fuse_lowlevel_ops kOperations = [] {
     return operations;
 }();
 
-bool served_by_live_fsev(const std::string &path) {
+bool served_by_fsev(const std::string &path) {
     for (const auto &mount : read_mountinfo("self"))
         if (mount.mount_point == path && mount.fstype == kFilesystemType) return true;
     return false;
@@ -223,6 +258,14 @@ void RunDirectory::add_file(const std::string &name, Content content, WriteHandl
     files_.emplace(file->inode, std::move(file));
 }
 
+RunDirectory::Snapshot RunDirectory::File::current_snapshot() const {
+    std::string text = content();
+    std::lock_guard lock(snapshot_mutex);
+    if (!snapshot || *snapshot != text)
+        snapshot = std::make_shared<const std::string>(std::move(text));
+    return snapshot;
+}
+
 std::shared_ptr<const RunDirectory::File> RunDirectory::file_by_inode(uint64_t inode) const {
     std::lock_guard lock(files_mutex_);
     auto found = files_.find(inode);
@@ -243,18 +286,30 @@ std::map<uint64_t, std::shared_ptr<const RunDirectory::File>> RunDirectory::file
 }
 
 void RunDirectory::prepare_mount_point() {
+    std::error_code ignored;
+    std::string canonical = std::filesystem::weakly_canonical(path_, ignored).string();
+    run_dir_lock_ =
+        try_abstract_lock("fsev-bpf/run-dir:" + (canonical.empty() ? path_ : canonical));
+    if (!run_dir_lock_.valid())
+        throw system_error(EBUSY, path_ + " is already served by a running fsev-bpf");
+    // No live daemon holds the lock, so an fsev mount still here was left by
+    // one that died. (Its directory's attributes may still be cached, so a
+    // stat can succeed for a moment after the crash: the lock is what tells.)
+    for (int layer = 0; layer < 16 && served_by_fsev(path_); ++layer) {
+        std::cerr << "fsev-bpf: " << path_ << ": clearing a stale FUSE mount" << std::endl;
+        if (::umount2(path_.c_str(), MNT_DETACH) != 0)
+            throw last_system_error("umount stale " + path_);
+    }
     struct stat status {};
     if (::stat(path_.c_str(), &status) != 0) {
         if (errno == ENOTCONN) {
-            // A daemon that died left its FUSE mount behind: detach it.
+            // Another FUSE filesystem that died here: detach it too.
             std::cerr << "fsev-bpf: " << path_ << ": clearing a stale FUSE mount" << std::endl;
             if (::umount2(path_.c_str(), MNT_DETACH) != 0)
                 throw last_system_error("umount stale " + path_);
         } else if (errno != ENOENT) {
             throw last_system_error("stat " + path_);
         }
-    } else if (served_by_live_fsev(path_)) {
-        throw system_error(EBUSY, path_ + " is already served by a running fsev-bpf");
     }
     std::error_code error;
     std::filesystem::create_directories(path_, error);
@@ -275,10 +330,12 @@ void RunDirectory::start() {
     if (fuse_session_mount(session_, path_.c_str()) != 0) {
         fuse_session_destroy(session_);
         session_ = nullptr;
+        run_dir_lock_.reset();
         throw system_error(EIO, "mount FUSE at " + path_ + " (see the message above)");
     }
     stop_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
-    if (!stop_event_.valid()) {
+    lost_event_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!stop_event_.valid() || !lost_event_.valid()) {
         stop();
         throw last_system_error("eventfd");
     }
@@ -308,6 +365,7 @@ void RunDirectory::stop() {
     fuse_session_unmount(session_);
     fuse_session_destroy(session_);
     session_ = nullptr;
+    run_dir_lock_.reset();  // only now may another daemon take the directory
 }
 
 bool RunDirectory::queue_write(fuse_req *request, std::shared_ptr<const File> file,
@@ -339,23 +397,43 @@ void RunDirectory::serve_writes() {
     }
 }
 
+std::string RunDirectory::lost_reason() const {
+    std::lock_guard lock(lost_mutex_);
+    return lost_reason_;
+}
+
 void RunDirectory::serve_requests() {
     fuse_buf buffer{};
     pollfd ready[2] = {{fuse_session_fd(session_), POLLIN, 0}, {stop_event_.get(), POLLIN, 0}};
+    std::string lost = "its FUSE session ended";
     while (!fuse_session_exited(session_)) {
         if (::poll(ready, 2, -1) < 0) {
             if (errno == EINTR) continue;
-            std::perror("fsev-bpf: poll on /dev/fuse");
+            lost = std::string("poll on /dev/fuse: ") + std::strerror(errno);
             break;
         }
-        if (ready[1].revents) break;
+        if (ready[1].revents) {  // stop(): not lost
+            std::free(buffer.mem);
+            return;
+        }
         if (!ready[0].revents) continue;
         int got = fuse_session_receive_buf(session_, &buffer);
         if (got == -EINTR || got == -EAGAIN) continue;
-        if (got <= 0) break;  // unmounted from outside (0) or an error
+        if (got <= 0) {
+            // libfuse reports ENODEV (the kernel ended the connection) as 0.
+            lost = got == 0 ? "it was unmounted or its FUSE connection was aborted"
+                            : std::string("reading /dev/fuse: ") + std::strerror(-got);
+            break;
+        }
         fuse_session_process_buf(session_, &buffer);
     }
     std::free(buffer.mem);
+    {
+        std::lock_guard lock(lost_mutex_);
+        lost_reason_ = lost;
+    }
+    uint64_t one = 1;
+    if (::write(lost_event_.get(), &one, sizeof one) < 0) std::perror("fsev-bpf: eventfd");
 }
 
 }  // namespace fsev

@@ -51,18 +51,31 @@ class RunDirectory {
     void add_writable_file(const std::string &name, Content content, WriteHandler on_write);
 
     // Creates the directory if missing, clears a stale FUSE mount left by a
-    // crashed daemon, mounts and starts serving. Throws on failure.
+    // crashed daemon, mounts and starts serving. Throws on failure, EBUSY
+    // when a live daemon serves the directory (it holds an abstract socket
+    // named after the directory, so a crash frees it).
     void start();
     // Stops serving and unmounts; nothing stays mounted. Idempotent.
     void stop();
+    // Readable (an eventfd) once the directory was lost while serving: lazily
+    // unmounted, or its FUSE connection aborted. lost_reason() says which.
+    int lost_fd() const { return lost_event_.get(); }
+    std::string lost_reason() const;
     const std::string &path() const { return path_; }
 
     // Operations the FUSE callbacks reach (public for the C callbacks only).
+    using Snapshot = std::shared_ptr<const std::string>;
     struct File {
         uint64_t inode = 0;
         std::string name;
         Content content;
         WriteHandler on_write;  // empty: read-only
+        // The content as last read, shared by every open file that saw the
+        // same text: readers cost one copy per distinct content, not one
+        // per open (any user may open the config file thousands of times).
+        mutable std::mutex snapshot_mutex;
+        mutable Snapshot snapshot;
+        Snapshot current_snapshot() const;
     };
     std::shared_ptr<const File> file_by_inode(uint64_t inode) const;
     std::shared_ptr<const File> file_by_name(const std::string &name) const;
@@ -88,8 +101,12 @@ class RunDirectory {
     std::map<uint64_t, std::shared_ptr<const File>> files_;
     uint64_t next_inode_ = 2;  // 1 is the directory itself
 
+    UniqueFd run_dir_lock_;  // held while serving: one daemon per run directory
     fuse_session *session_ = nullptr;
     UniqueFd stop_event_;  // wakes the request thread to stop
+    UniqueFd lost_event_;  // the request thread says the mount is gone
+    mutable std::mutex lost_mutex_;
+    std::string lost_reason_;
     std::thread request_thread_;
 
     std::mutex writes_mutex_;

@@ -33,7 +33,11 @@ std::optional<std::string> group_owner(const std::vector<KernelFamily> &families
 }
 
 NetlinkChannel choose_channel(const std::vector<KernelFamily> &families, uint32_t requested_group,
-                              uint32_t requested_family_id) {
+                              uint32_t requested_family_id,
+                              const GroupTaken &served_by_other_daemon) {
+    auto other_daemon = [&](uint32_t group) {
+        return served_by_other_daemon && served_by_other_daemon(group);
+    };
     NetlinkChannel channel;
     if (requested_group != 0) {
         if (requested_group > kMaxSendableGroup)
@@ -43,12 +47,18 @@ NetlinkChannel choose_channel(const std::vector<KernelFamily> &families, uint32_
             throw ChannelError("netlink group " + std::to_string(requested_group) +
                                " is owned by kernel family " + *owner +
                                "; choose a free group or leave --genl-group out");
+        if (other_daemon(requested_group))
+            throw ChannelError("netlink group " + std::to_string(requested_group) +
+                               " is served by another fsev-bpf daemon in this network namespace;"
+                               " choose another group or leave --genl-group out");
         channel.group = requested_group;
     } else {
         for (uint32_t group = kMaxSendableGroup; group >= 1 && channel.group == 0; --group)
-            if (!group_owner(families, group)) channel.group = group;
+            if (!group_owner(families, group) && !other_daemon(group)) channel.group = group;
         if (channel.group == 0)
-            throw ChannelError("every netlink multicast group 1-31 is owned by a kernel family");
+            throw ChannelError(
+                "every netlink multicast group 1-31 is owned by a kernel family or another "
+                "fsev-bpf daemon");
     }
 
     if (requested_family_id != 0) {

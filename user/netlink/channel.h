@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -39,8 +40,12 @@ std::optional<std::string> group_owner(const std::vector<KernelFamily> &families
 // the highest free group (the kernel hands new groups out lowest first, so a
 // module loaded later is least likely to take it) and the lowest unregistered
 // id from kDefaultFamilyIdBase. A requested value a kernel family owns is
-// refused with ChannelError.
+// refused with ChannelError. `served_by_other_daemon` tells which groups
+// another fsev-bpf daemon already sends to: skipped when picking, refused
+// when requested (subscribers could not tell two daemons' messages apart).
+using GroupTaken = std::function<bool(uint32_t group)>;
 NetlinkChannel choose_channel(const std::vector<KernelFamily> &families, uint32_t requested_group,
-                              uint32_t requested_family_id);
+                              uint32_t requested_family_id,
+                              const GroupTaken &served_by_other_daemon = {});
 
 }  // namespace fsev

@@ -2,7 +2,12 @@
 
 #include <sys/socket.h>
 
+#include <iostream>
+#include <vector>
+
+#include "common/abstract_lock.h"
 #include "common/system_error.h"
+#include "netlink/kernel_families.h"
 
 namespace fsev {
 
@@ -14,8 +19,23 @@ FsEventPublisher::FsEventPublisher(const NetlinkChannel &channel)
         throw ChannelError("netlink group " + std::to_string(channel.group) + " is not 1-31");
 }
 
+std::string group_lock_name(uint32_t group) {
+    return "fsev-bpf/genl-group/" + std::to_string(group);
+}
+
 NetlinkChannel FsEventPublisher::choose(uint32_t requested_group, uint32_t requested_family_id) {
-    return choose_channel(dump_kernel_families(), requested_group, requested_family_id);
+    std::vector<uint32_t> skipped;
+    auto served_by_other_daemon = [&skipped](uint32_t group) {
+        bool taken = !try_abstract_lock(group_lock_name(group)).valid();
+        if (taken) skipped.push_back(group);
+        return taken;
+    };
+    NetlinkChannel channel = choose_channel(dump_kernel_families(), requested_group,
+                                            requested_family_id, served_by_other_daemon);
+    for (uint32_t group : skipped)
+        std::cout << "fsev-bpf: netlink: group " << group
+                  << " is served by another fsev-bpf daemon; not using it" << std::endl;
+    return channel;
 }
 
 void FsEventPublisher::publish(FsEventMessage message) {

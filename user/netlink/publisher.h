@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 #include <mutex>
+#include <string>
 
 #include "common/unique_fd.h"
 #include "events/event.h"
@@ -15,13 +16,19 @@ namespace fsev {
 // group needs CAP_NET_ADMIN; without it every send fails with EPERM and is
 // counted, never thrown. Safe to call from several threads: messages go out
 // in sequence-number order.
+// The abstract socket name a daemon holds (try_abstract_lock) while it
+// sends to `group`, so no second daemon in the network namespace takes it.
+std::string group_lock_name(uint32_t group);
+
 class FsEventPublisher : public EventSink {
   public:
     explicit FsEventPublisher(const NetlinkChannel &channel);
 
     // Dumps the kernel's families and picks the channel (0 = choose; see
-    // choose_channel). Throws ChannelError for a group or id a kernel family
-    // owns, std::system_error when netlink itself fails.
+    // choose_channel), leaving out groups another live daemon holds the
+    // group lock of (and saying so on stdout). Throws ChannelError for a
+    // group or id a kernel family owns, std::system_error when netlink
+    // itself fails.
     static NetlinkChannel choose(uint32_t requested_group, uint32_t requested_family_id);
 
     void deliver(const Event &event) override { publish(message_for_event(event)); }
