@@ -282,11 +282,17 @@ static __always_inline bool fsev_thresholds_traced(__u32 dev)
 SEC("tp_btf/ext4_request_blocks")
 int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
 {
-    struct super_block *sb = ar->inode->i_sb;
+    struct super_block *sb;
     struct fsev_ext4_space space;
-    unsigned int len = ar->len;
+    unsigned int len;
     __u64 available, wanted;
-    __u32 dev = sb->s_dev;
+    __u32 dev;
+
+    if (!ar) /* tracepoint pointers may be NULL for the verifier (6.12+) */
+        return 0;
+    sb = ar->inode->i_sb;
+    len = ar->len;
+    dev = sb->s_dev;
 
     if (len == 0 || !fsev_thresholds_traced(dev))
         return 0;
@@ -316,12 +322,18 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
 SEC("tp_btf/ext4_allocate_blocks")
 int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned long long block)
 {
-    struct super_block *sb = ar->inode->i_sb;
-    unsigned int len = ar->len;
-    unsigned int flags = ar->flags;
-    __u32 dev = sb->s_dev;
-    bool delalloc_data =
-        (flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) && len > 0;
+    struct super_block *sb;
+    unsigned int len, flags;
+    __u32 dev;
+    bool delalloc_data;
+
+    if (!ar)
+        return 0;
+    sb = ar->inode->i_sb;
+    len = ar->len;
+    flags = ar->flags;
+    dev = sb->s_dev;
+    delalloc_data = (flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) && len > 0;
 
     fsev_search_ended(dev, delalloc_data ? len : 0, fsev_thresholds_traced(dev));
     if (len == 0 && !fsev_is_daemon())
@@ -373,8 +385,13 @@ static __always_inline __u64 fsev_freed_clusters(struct super_block *sb, __u64 b
 SEC("tp_btf/ext4_free_blocks")
 int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long count, int flags)
 {
-    struct super_block *sb = inode->i_sb;
-    __s64 freed = fsev_freed_clusters(sb, block, count, flags);
+    struct super_block *sb;
+    __s64 freed;
+
+    if (!inode)
+        return 0;
+    sb = inode->i_sb;
+    freed = fsev_freed_clusters(sb, block, count, flags);
 
     fsev_space_changed(sb, FSEV_SRC_FREE_BLOCKS, count,
                        freed - fsev_own_allocation_in_flight(sb->s_dev), true);
@@ -388,6 +405,8 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 {
+    if (!inode)
+        return 0;
     return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0, false);
 }
 
@@ -396,6 +415,8 @@ int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space_one_cluster, struct inode *inode)
 {
+    if (!inode)
+        return 0;
     return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0, false);
 }
 
@@ -403,6 +424,8 @@ int BPF_PROG(on_da_reserve_space_one_cluster, struct inode *inode)
 SEC("tp_btf/ext4_da_release_space")
 int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 {
+    if (!inode)
+        return 0;
     return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed, true);
 }
 
@@ -413,7 +436,11 @@ int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 SEC("tp_btf/ext4_da_update_reserve_space")
 int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quota_claim)
 {
-    struct super_block *sb = inode->i_sb;
+    struct super_block *sb;
+
+    if (!inode)
+        return 0;
+    sb = inode->i_sb;
 
     /* The drop of `used` replaces this thread's extent in flight. */
     fsev_space_changed(sb, FSEV_SRC_DA_UPDATE, used,
@@ -448,8 +475,12 @@ static __always_inline struct fsev_record *fsev_error_record(struct super_block 
 SEC("tp_btf/ext4_error")
 int BPF_PROG(on_error, struct super_block *sb, const char *function, unsigned int line)
 {
-    struct fsev_record *record = fsev_error_record(sb, FSEV_SRC_ERROR);
+    struct fsev_record *record;
     unsigned int mount_options;
+
+    if (!sb)
+        return 0;
+    record = fsev_error_record(sb, FSEV_SRC_ERROR);
 
     if (!record)
         return 0;
@@ -468,7 +499,11 @@ int BPF_PROG(on_error, struct super_block *sb, const char *function, unsigned in
 SEC("tp_btf/ext4_shutdown")
 int BPF_PROG(on_shutdown, struct super_block *sb, unsigned long flags)
 {
-    struct fsev_record *record = fsev_error_record(sb, FSEV_SRC_SHUTDOWN);
+    struct fsev_record *record;
+
+    if (!sb)
+        return 0;
+    record = fsev_error_record(sb, FSEV_SRC_SHUTDOWN);
 
     if (!record)
         return 0;
@@ -603,6 +638,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     struct super_block *sb;
     long nr, fd;
 
+    if (!regs)
+        return 0;
     if (ret >= 0)
         return fsev_syscall_activity(regs);
     if (ret != -ENOSPC)

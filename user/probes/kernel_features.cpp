@@ -63,6 +63,18 @@ std::optional<int> tracepoint_arguments(const btf *object, const std::string &na
     return static_cast<int>(btf_vlen(type)) - 1;
 }
 
+constexpr int64_t kExt4FlagsShutdownBit = 1;
+
+bool struct_has_member(const btf *object, const char *struct_name, const char *member) {
+    int id = btf__find_by_name_kind(object, struct_name, BTF_KIND_STRUCT);
+    if (id < 0) return false;
+    const btf_type *type = btf__type_by_id(object, static_cast<uint32_t>(id));
+    const btf_member *members = btf_members(type);
+    for (uint16_t i = 0; i < btf_vlen(type); i++)
+        if (std::strcmp(btf__name_by_offset(object, members[i].name_off), member) == 0) return true;
+    return false;
+}
+
 uint64_t bit_of(std::optional<int64_t> number) {
     return number && *number >= 0 && *number < 64 ? uint64_t{1} << *number : 0;
 }
@@ -129,6 +141,12 @@ KernelFeatures features_from_btf(const btf *vmlinux, const btf *ext4, std::strin
     features.stopped_mount_flags = bit_of(enumerator(types, ext4_first, "EXT4_MF_FS_ABORTED"));
     features.stopped_ext4_flags = bit_of(enumerator(types, ext4_first, "EXT4_FLAGS_SHUTDOWN")) |
                                   bit_of(enumerator(types, ext4_first, "EXT4_FLAGS_EMERGENCY_RO"));
+    // The EXT4_FLAGS_* enum is anonymous and used by no type, so some
+    // kernels' BTF (Debian 13's 6.12) leave it out. EXT4_FLAGS_SHUTDOWN has
+    // been bit 1 of s_ext4_flags since the field exists (4.13).
+    if (!features.stopped_mount_flags && !features.stopped_ext4_flags &&
+        struct_has_member(types, "ext4_sb_info", "s_ext4_flags"))
+        features.stopped_ext4_flags = bit_of(kExt4FlagsShutdownBit);
     return features;
 }
 
