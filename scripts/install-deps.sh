@@ -11,6 +11,7 @@ packages=(
   e2fsprogs util-linux mount kmod
   libmnl-dev nlohmann-json3-dev
   libcpp-httplib-dev libsystemd-dev prometheus curl systemd
+  qemu-system-x86 busybox-static xz-utils zstd cpio debian-archive-keyring
 )
 
 missing=()
