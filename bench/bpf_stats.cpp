@@ -19,6 +19,7 @@ std::vector<ProgramStats> program_stats(bpf_object *object) {
     std::vector<ProgramStats> all;
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, object) {
+        if (bpf_program__fd(program) < 0) continue;  // a flavour this kernel does not load
         bpf_prog_info info{};
         uint32_t length = sizeof info;
         if (int err = bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length); err)

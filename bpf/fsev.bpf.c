@@ -239,11 +239,21 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
     return fsev_space_changed(inode->i_sb, FSEV_SRC_FREE_BLOCKS, count, count);
 }
 
-/* Fires after the dirty-cluster counter went up (space is reserved). */
+/* Fires after the dirty-cluster counter went up (space is reserved). Two
+ * flavours of one tracepoint; the daemon loads the one whose prototype the
+ * running kernel's BTF shows (user/probes/kernel_features.cpp). */
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 {
     return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0);
+}
+
+/* Kernels before 6.10 reserve one cluster per call and pass only the inode
+ * (commit "ext4: make ext4_da_reserve_space() reserve multi-clusters"). */
+SEC("tp_btf/ext4_da_reserve_space")
+int BPF_PROG(on_da_reserve_space_one_cluster, struct inode *inode)
+{
+    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0);
 }
 
 /* Fires before the dirty-cluster counter drops by `freed`. */
@@ -293,6 +303,7 @@ int BPF_PROG(on_error, struct super_block *sb, const char *function, unsigned in
     if (!record)
         return 0;
     record->error_line = line;
+    record->superblock = (__u64)sb;
     bpf_probe_read_kernel_str(record->error_function, sizeof(record->error_function), function);
     mount_options = BPF_CORE_READ(fsev_ext4_sb_info(sb), s_mount_opt);
     if (mount_options & EXT4_MOUNT_ERRORS_PANIC)
@@ -453,4 +464,53 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     record->syscall_nr = nr;
     bpf_ringbuf_submit(record, 0);
     return 0;
+}
+
+/*
+ * Whether ext4 stopped accepting changes after an error. The switch happens
+ * just after the ext4_error tracepoint, and where it is kept moved between
+ * kernels: SB_RDONLY in the superblock (before 6.1.115 / 6.12), the
+ * EXT4_MF_FS_ABORTED bit of s_mount_flags (Debian's 6.1 since "ext4: don't
+ * set SB_RDONLY after filesystem errors"), EXT4_FLAGS_SHUTDOWN and later
+ * EXT4_FLAGS_EMERGENCY_RO in s_ext4_flags. The daemon finds those bits in
+ * the running kernel's BTF (their numbers changed too) and runs this program
+ * on demand with BPF_PROG_TEST_RUN, passing the superblock an error record
+ * named; it is never attached.
+ */
+const volatile __u64 ext4_stopped_mount_flags = 0; /* bits of s_mount_flags */
+const volatile __u64 ext4_stopped_ext4_flags = 0;  /* bits of s_ext4_flags */
+
+struct ext4_sb_info___with_mount_flags {
+    unsigned long s_mount_flags;
+} __attribute__((preserve_access_index));
+
+struct ext4_sb_info___with_ext4_flags {
+    unsigned long s_ext4_flags;
+} __attribute__((preserve_access_index));
+
+#define SB_RDONLY 1
+
+SEC("raw_tp")
+int read_ext4_state(struct bpf_raw_tracepoint_args *ctx)
+{
+    struct super_block *sb = (struct super_block *)ctx->args[0];
+    void *sbi = BPF_CORE_READ(sb, s_fs_info);
+    unsigned long flags = 0;
+    int state = 0;
+
+    if (BPF_CORE_READ(sb, s_flags) & SB_RDONLY)
+        state |= FSEV_EXT4_READ_ONLY;
+    if (ext4_stopped_mount_flags &&
+        bpf_core_field_exists(struct ext4_sb_info___with_mount_flags, s_mount_flags)) {
+        flags = BPF_CORE_READ((struct ext4_sb_info___with_mount_flags *)sbi, s_mount_flags);
+        if (flags & ext4_stopped_mount_flags)
+            state |= FSEV_EXT4_STOPPED;
+    }
+    if (ext4_stopped_ext4_flags &&
+        bpf_core_field_exists(struct ext4_sb_info___with_ext4_flags, s_ext4_flags)) {
+        flags = BPF_CORE_READ((struct ext4_sb_info___with_ext4_flags *)sbi, s_ext4_flags);
+        if (flags & ext4_stopped_ext4_flags)
+            state |= FSEV_EXT4_STOPPED;
+    }
+    return state;
 }

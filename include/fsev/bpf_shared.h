@@ -81,6 +81,11 @@ struct fsev_record {
     char error_function[32]; /* ext4_error: kernel function that raised it */
     char fs_id[32];          /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
     char path[FSEV_PATH_LEN]; /* FSEV_SRC_SYSCALL_ENOSPC_PATH: the path, as the task gave it */
+    __u64 superblock; /* ext4_error: kernel address of the super_block, for read_ext4_state */
 };
+
+/* What read_ext4_state returns, as bits. */
+#define FSEV_EXT4_READ_ONLY 0x1u /* SB_RDONLY: mounted or switched read-only */
+#define FSEV_EXT4_STOPPED 0x2u   /* ext4 refuses changes after an error or shutdown */
 
 #endif /* FSEV_BPF_SHARED_H */

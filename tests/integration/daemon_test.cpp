@@ -81,10 +81,13 @@ TEST_F(DaemonTest, SigintAndSigtermDetachEverythingAndExitZero) {
 
 // The id of the daemon's syscall-exit program, from its ready line.
 std::string sys_exit_program_id(const DaemonProcess &daemon) {
-    std::smatch ids;
     std::string output = daemon.output();
-    if (!std::regex_search(output, ids, std::regex("prog ids ([0-9 ]+)\\)"))) return "";
-    std::istringstream words(ids[1].str());
+    std::string all_ids;
+    std::regex ids_pattern("prog ids ([0-9 ]*)\\)");
+    for (auto match = std::sregex_iterator(output.begin(), output.end(), ids_pattern);
+         match != std::sregex_iterator(); ++match)
+        all_ids += (*match)[1].str() + ' ';
+    std::istringstream words(all_ids);
     std::string id;
     while (words >> id)
         if (test::run_command({"bpftool", "prog", "show", "id", id}).output.find("on_sys_exit") !=

@@ -79,6 +79,69 @@ TEST_F(ProbesTest, EveryProgramAttachesToItsTracepoint) {
     EXPECT_EQ(std::set<std::string>(attached.begin(), attached.end()), expected);
 }
 
+// Kernels before 6.10 (Debian 12's 6.1) pass ext4_da_reserve_space only the
+// inode. That flavour runs here too: the tracepoint has more arguments than
+// it reads, so loading it as such a kernel would shows it counting.
+TEST(ProbeFlavours, TheOneClusterReserveFlavourCountsEachReservation) {
+    FSEV_REQUIRE_ROOT();
+    KernelFeatures features = detect_kernel_features();
+    features.da_reserve_space_has_count = false;
+    ProbeOptions options = probe_options_for_self();
+    options.daemon_tgid = 0;
+    options.emit_raw_records = true;
+    Ext4Probes probes(options, features);
+    probes.attach();
+    std::vector<std::string> attached = probes.attached_programs();
+    EXPECT_EQ(std::count(attached.begin(), attached.end(), "tp_btf/ext4_da_reserve_space"), 1);
+    std::vector<fsev_record> reserves;
+    LoopExt4 fs;
+    RecordStream stream(probes.records_map_fd(), [&](const fsev_record &record) {
+        if (record.dev == fs.kernel_device() && record.source == FSEV_SRC_DA_RESERVE)
+            reserves.push_back(record);
+    });
+    fs.write_file("data", 64 * 4096, /*sync_file=*/false);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (reserves.size() < 64 && std::chrono::steady_clock::now() < deadline) stream.poll(50);
+    ASSERT_EQ(reserves.size(), 64u) << "one reservation per 4 KiB block written";
+    for (const fsev_record &record : reserves) EXPECT_EQ(record.blocks, 1u);
+    EXPECT_GT(reserves.front().available_blocks, reserves.back().available_blocks);
+    EXPECT_TRUE(probes.degraded().empty());
+}
+
+// A tracepoint the kernel lacks costs its feature, not the daemon.
+TEST(ProbeFlavours, AMissingTracepointDegradesOnlyItsFeature) {
+    FSEV_REQUIRE_ROOT();
+    KernelFeatures features = detect_kernel_features();
+    features.tracepoints.erase("ext4_shutdown");
+    ProbeOptions options = probe_options_for_self();
+    Ext4Probes probes(options, features);
+    probes.attach();
+    std::vector<std::string> attached = probes.attached_programs();
+    EXPECT_EQ(std::count(attached.begin(), attached.end(), "tp_btf/ext4_shutdown"), 0);
+    EXPECT_EQ(std::count(attached.begin(), attached.end(), "tp_btf/ext4_error"), 1);
+    ASSERT_EQ(probes.degraded().size(), 1u);
+    EXPECT_NE(probes.degraded()[0].find("FS_ERR_SHUTDOWN"), std::string::npos)
+        << probes.degraded()[0];
+    EXPECT_EQ(probes.program_ids().size(), attached.size());
+}
+
+// This kernel's BTF is read as it is: the flavour and the error bits match
+// what its ext4 declares.
+TEST(ProbeFlavours, DetectsThisKernelsExt4) {
+    FSEV_REQUIRE_ROOT();
+    KernelFeatures features = detect_kernel_features();
+    for (const char *tracepoint :
+         {"ext4_allocate_blocks", "ext4_free_blocks", "ext4_da_reserve_space",
+          "ext4_da_release_space", "ext4_da_update_reserve_space", "ext4_error", "ext4_shutdown",
+          "sys_exit"})
+        EXPECT_TRUE(features.has_tracepoint(tracepoint)) << tracepoint;
+    EXPECT_NE(features.stopped_mount_flags | features.stopped_ext4_flags, 0u)
+        << "no bit of ext4's error switch found in this kernel's BTF";
+    auto version = kernel_version(features.release);
+    ASSERT_TRUE(version.has_value()) << features.release;
+    EXPECT_EQ(features.da_reserve_space_has_count, *version >= std::make_pair(6, 10));
+}
+
 TEST_F(ProbesTest, BufferedWriteReservesThenAllocatesOnTheRightDevice) {
     LoopExt4 fs;
     uint32_t dev = fs.kernel_device();

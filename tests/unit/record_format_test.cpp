@@ -66,13 +66,5 @@ TEST(Device, KernelAndUserEncodingsRoundTrip) {
     EXPECT_EQ(user_dev_from_kernel(kernel_dev_from_user(user)), user);
 }
 
-TEST(SharedLayout, RecordHasTheSizeBothCompilersAgreeOn) {
-    // The BPF object writes this layout; a change here must be made on both sides.
-    EXPECT_EQ(sizeof(fsev_record), 280u);
-    EXPECT_EQ(offsetof(fsev_record, dev), 24u);
-    EXPECT_EQ(offsetof(fsev_record, comm), 72u);
-    EXPECT_EQ(sizeof(fsev_trace_config), 32u);
-}
-
 }  // namespace
 }  // namespace fsev

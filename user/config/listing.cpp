@@ -1,24 +1,9 @@
 #include "config/listing.h"
 
+#include "common/mount_escape.h"
 #include "config/request.h"
 
 namespace fsev {
-
-std::string escape_mount_field(std::string_view text) {
-    std::string escaped;
-    for (char c : text) {
-        if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
-            auto byte = static_cast<unsigned char>(c);
-            escaped += '\\';
-            escaped += static_cast<char>('0' + ((byte >> 6) & 7));
-            escaped += static_cast<char>('0' + ((byte >> 3) & 7));
-            escaped += static_cast<char>('0' + (byte & 7));
-        } else {
-            escaped += c;
-        }
-    }
-    return escaped;
-}
 
 std::string format_listing_line(const TraceEntry &entry) {
     auto level = [](bool set, uint64_t value) { return set ? std::to_string(value) : "-"; };

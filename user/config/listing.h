@@ -4,13 +4,10 @@
 #include <string_view>
 #include <vector>
 
+#include "common/mount_escape.h"
 #include "trace/trace_entry.h"
 
 namespace fsev {
-
-// Escapes space, tab, newline and backslash as /proc/self/mounts does
-// (`\040`, `\011`, `\012`, `\134`), so every listing field is one word.
-std::string escape_mount_field(std::string_view text);
 
 // One line of the config listing, without the newline:
 //   ID MOUNTPOINT FSTYPE DEVICE (TYPES L1 L2)

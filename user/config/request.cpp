@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <charconv>
 
+#include "common/mount_escape.h"
 #include "trace/trace_entry.h"
 
 namespace fsev {
@@ -29,27 +30,6 @@ std::vector<std::string_view> split_fields(std::string_view text) {
         start = end;
     }
     return fields;
-}
-
-bool is_octal(char c) {
-    return c >= '0' && c <= '7';
-}
-
-// The listing escapes paths like /proc/self/mounts (`\040` for a space), so a
-// path copied from it is accepted back: `\` + three octal digits is decoded.
-std::string decode_octal_escapes(std::string_view text) {
-    std::string decoded;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] <= '3' && is_octal(text[i + 1]) &&
-            is_octal(text[i + 2]) && is_octal(text[i + 3])) {
-            decoded.push_back(static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 +
-                                                (text[i + 3] - '0')));
-            i += 3;
-        } else {
-            decoded.push_back(text[i]);
-        }
-    }
-    return decoded;
 }
 
 uint64_t parse_level(std::string_view text, const Request &request, const char *which) {
@@ -114,7 +94,9 @@ std::optional<Request> parse_request(std::string_view text, const std::string &l
         mount.remove_prefix(1);
     }
     if (mount.empty()) throw invalid("no mount path");
-    request.mount = decode_octal_escapes(mount);
+    // The listing escapes paths like /proc/self/mounts (`\040` for a
+    // space), so a path copied from it is accepted back.
+    request.mount = unescape_mount_field(mount);
     if (request.mount.find('\0') != std::string::npos) throw invalid("NUL byte in the mount path");
 
     if (fields.size() >= 2) request.types = parse_types(fields[1], request);

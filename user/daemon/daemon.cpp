@@ -34,7 +34,8 @@ Daemon::Daemon(const DaemonOptions &options)
           probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event); },
           [this](bool warn_wanted) { watch_syscalls(warn_wanted); }),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
-                   [this](dev_t device) { return trace_sync_.find_by_device(device); }),
+                   [this](dev_t device) { return trace_sync_.find_by_device(device); },
+                   [this](uint64_t superblock) { return probes_.ext4_state(superblock); }),
       metrics_(FSEV_VERSION),
       new_trace_announcer_(publisher_),
       mount_events_(
@@ -74,7 +75,7 @@ Daemon::Daemon(const DaemonOptions &options)
     trace_table_.add_observer(&trace_log_);
     if (options_.config_file) {
         // Relative paths in the startup file are relative to the daemon's
-        // working directory; the README recommends absolute ones.
+        // working directory; docs/config.md recommends absolute ones.
         ProcessPathResolver daemon_view(::getpid());
         apply_startup_file(*options_.config_file, trace_table_, daemon_view);
     }
@@ -165,9 +166,20 @@ int Daemon::run() {
               << std::endl;
     std::cout << "fsev-bpf: metrics at http://" << options_.metrics_address << "/metrics"
               << std::endl;
+    const KernelFeatures &kernel = probes_.kernel_features();
+    std::cout << "fsev-bpf: kernel " << kernel.release << ": "
+              << (probes_.degraded().empty()
+                      ? "every feature available"
+                      : std::to_string(probes_.degraded().size()) + " feature(s) degraded")
+              << std::endl;
+    for (const std::string &line : probes_.degraded())
+        std::cout << "fsev-bpf: degraded: " << line << std::endl;
     std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
               << " BPF programs attached (prog ids";
     for (uint32_t id : probes_.program_ids()) std::cout << ' ' << id;
+    std::vector<uint32_t> on_demand = probes_.detached_program_ids();
+    std::cout << "), " << on_demand.size() << " loaded for on-demand use (prog ids";
+    for (uint32_t id : on_demand) std::cout << ' ' << id;
     std::cout << ")" << std::endl;
     notify_ready();
     int signal_number = loop_.run();

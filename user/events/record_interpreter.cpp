@@ -30,8 +30,11 @@ constexpr auto kPollStep = 1ms;
 }  // namespace
 
 RecordInterpreter::RecordInterpreter(EntryLookup lookup, DeviceLookup device_lookup,
-                                     ErrorRateLimiter limiter)
-    : lookup_(std::move(lookup)), device_lookup_(std::move(device_lookup)), limiter_(limiter) {}
+                                     Ext4StateReader ext4_state, ErrorRateLimiter limiter)
+    : lookup_(std::move(lookup)),
+      device_lookup_(std::move(device_lookup)),
+      ext4_state_(std::move(ext4_state)),
+      limiter_(limiter) {}
 
 std::vector<RecordInterpreter::Interpreted> RecordInterpreter::interpret_name_enospc(
     const fsev_record &record) {
@@ -93,9 +96,15 @@ bool RecordInterpreter::became_read_only(const fsev_record &record) {
     if (record.error_mode != FSEV_ERRORS_REMOUNT_RO || read_only_by_error_.count(record.dev))
         return false;
     auto deadline = after_record(record, kReadOnlyWait);
+    auto switched = [&] {
+        std::optional<uint32_t> state;
+        if (ext4_state_) state = ext4_state_(record.superblock);
+        if (state && (*state & (FSEV_EXT4_READ_ONLY | FSEV_EXT4_STOPPED))) return true;
+        return superblock_read_only(kernel_dev_major(record.dev), kernel_dev_minor(record.dev))
+            .value_or(false);
+    };
     while (true) {
-        if (superblock_read_only(kernel_dev_major(record.dev), kernel_dev_minor(record.dev))
-                .value_or(false)) {
+        if (switched()) {
             read_only_by_error_.insert(record.dev);
             return true;
         }

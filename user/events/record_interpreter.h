@@ -17,17 +17,23 @@ namespace fsev {
 // Turns ring-buffer records into the events the outside world sees.
 // Thresholds and ENOSPC arrive decided by BPF; errors are classified here,
 // from ext4's own error record in sysfs, and followed by FS_ERR_RO_REMOUNT
-// when the error switched the filesystem to read-only.
+// when the error switched the filesystem to read-only: seen in ext4's own
+// flags (kernels that no longer set SB_RDONLY after an error, such as
+// Debian's 6.1, show nothing in the mount table) or in the mount table.
 class RecordInterpreter {
   public:
     using EntryLookup = std::function<std::optional<TraceEntry>(uint32_t trace_id)>;
     using DeviceLookup = std::function<std::optional<TraceEntry>(dev_t device)>;
+    // FSEV_EXT4_* bits of the superblock at a kernel address, read from
+    // ext4's own flags (Ext4Probes::ext4_state); nullopt when unknown.
+    using Ext4StateReader = std::function<std::optional<uint32_t>(uint64_t superblock)>;
     struct Interpreted {
         Event event;
         uint64_t suppressed_before = 0;  // ERR events held back before this one
     };
 
     explicit RecordInterpreter(EntryLookup lookup, DeviceLookup device_lookup,
+                               Ext4StateReader ext4_state = {},
                                ErrorRateLimiter limiter = ErrorRateLimiter());
 
     // The events a record stands for: none for raw records, for entries that
@@ -50,6 +56,7 @@ class RecordInterpreter {
 
     EntryLookup lookup_;
     DeviceLookup device_lookup_;
+    Ext4StateReader ext4_state_;
     ErrorRateLimiter limiter_;
     std::map<uint32_t, uint64_t> errors_seen_;  // kernel dev -> ext4 errors_count
     std::set<uint32_t> read_only_by_error_;     // kernel devs already reported RO

@@ -83,6 +83,11 @@ void Registry::deliver(const Event &event) {
     } else if (event.type == FS_EVENT_ERR) {
         state.error = true;
         ++state.error_count;
+        // Kernels that stop ext4 after an error without SB_RDONLY (Debian's
+        // 6.1) show it neither in statfs nor in the mount table.
+        if (event.id == FS_ERR_RO_REMOUNT) state.read_only_by_error = true;
+    } else if (event.type == FS_EVENT_INFO && event.id == FS_INFO_REMOUNT_RW) {
+        state.read_only_by_error = false;
     }
 }
 
@@ -185,7 +190,8 @@ std::vector<Family> Registry::collect() const {
                    {}};
     Family read_only{"fsev_read_only",
                      "1 when the filesystem is read-only: mounted so (statfs), or switched by an "
-                     "error (the superblock's options in the mount table).",
+                     "error (the superblock's options in the mount table, or an "
+                     "FS_ERR_RO_REMOUNT event).",
                      gauge,
                      {}};
     Family error{"fsev_error",
@@ -233,7 +239,8 @@ std::vector<Family> Registry::collect() const {
         available_bytes.samples.push_back({labels, as_double(numbers.f_bavail * bsize)});
         block_size.samples.push_back({labels, as_double(bsize)});
         bool is_read_only = (static_cast<unsigned long>(numbers.f_flags) & ST_RDONLY) ||
-                            read_only_superblocks.count(state.entry.device);
+                            read_only_superblocks.count(state.entry.device) ||
+                            state.read_only_by_error;
         read_only.samples.push_back({labels, is_read_only ? 1.0 : 0.0});
     }
 

@@ -60,6 +60,7 @@ class Registry : public EventSink, public TraceTableObserver {
         bool upper_reached = false;
         bool error = false;  // an ERR event was seen since the entry was created
         uint64_t error_count = 0;
+        bool read_only_by_error = false;  // FS_ERR_RO_REMOUNT seen, no remount rw since
     };
 
     mutable std::mutex mutex_;

@@ -6,6 +6,7 @@
 
 #include <charconv>
 
+#include "common/mount_escape.h"
 #include "common/system_error.h"
 #include "common/unique_fd.h"
 
@@ -68,21 +69,6 @@ bool has_mount_option(std::string_view options, std::string_view wanted) {
 
 bool super_options_read_only(std::string_view super_options) {
     return has_mount_option(super_options, "ro") || has_mount_option(super_options, "emergency_ro");
-}
-
-std::string unescape_mount_field(std::string_view text) {
-    std::string decoded;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '3' &&
-            text[i + 2] >= '0' && text[i + 2] <= '7' && text[i + 3] >= '0' && text[i + 3] <= '7') {
-            decoded.push_back(static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 +
-                                                (text[i + 3] - '0')));
-            i += 3;
-        } else {
-            decoded.push_back(text[i]);
-        }
-    }
-    return decoded;
 }
 
 std::vector<MountInfo> parse_mountinfo(std::string_view text) {

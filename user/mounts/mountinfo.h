@@ -32,9 +32,6 @@ bool super_options_read_only(std::string_view super_options);
 // Parses the file's text; lines it does not understand are skipped.
 std::vector<MountInfo> parse_mountinfo(std::string_view text);
 
-// Decodes the kernel's `\ooo` escapes (space, tab, newline, backslash).
-std::string unescape_mount_field(std::string_view text);
-
 // Reads /proc/PID/mountinfo ("self" for the daemon). Throws std::system_error.
 std::vector<MountInfo> read_mountinfo(const std::string &pid);
 

@@ -18,7 +18,55 @@ void Ext4Probes::SkeletonDeleter::operator()(::fsev_bpf *skeleton) const {
     fsev_bpf__destroy(skeleton);
 }
 
-Ext4Probes::Ext4Probes(const ProbeOptions &options) {
+namespace {
+
+// The tracepoint a program attaches to: "tp_btf/NAME" -> NAME.
+std::string tracepoint_of(const bpf_program *program) {
+    std::string section = bpf_program__section_name(program);
+    std::string prefix = "tp_btf/";
+    return section.rfind(prefix, 0) == 0 ? section.substr(prefix.size()) : std::string();
+}
+
+// What goes missing without a program, for the start-up line.
+std::string feature_of(const std::string &tracepoint) {
+    if (tracepoint == "sys_exit") return "FS_WARN_ENOSPC/ENOSPC_META from syscalls";
+    if (tracepoint == "ext4_error") return "FS_ERR_* from ext4 errors";
+    if (tracepoint == "ext4_shutdown") return "FS_ERR_SHUTDOWN";
+    return "exact thresholds (" + tracepoint + ")";
+}
+
+}  // namespace
+
+Ext4Probes::Ext4Probes(const ProbeOptions &options)
+    : Ext4Probes(options, detect_kernel_features()) {}
+
+void Ext4Probes::choose_programs() {
+    bpf_program *program = nullptr;
+    bpf_object__for_each_program(program, skeleton_->obj) {
+        std::string tracepoint = tracepoint_of(program);
+        if (tracepoint.empty()) {
+            // read_ext4_state: run on demand, never attached.
+            bpf_program__set_autoattach(program, false);
+            continue;
+        }
+        if (!features_.has_tracepoint(tracepoint)) {
+            bpf_program__set_autoload(program, false);
+            std::string what = feature_of(tracepoint);
+            std::string line = what + ": this kernel has no " + tracepoint + " tracepoint";
+            if (std::find(degraded_.begin(), degraded_.end(), line) == degraded_.end())
+                degraded_.push_back(line);
+        }
+    }
+    // One tracepoint, two prototypes: load the flavour this kernel has.
+    bool has_count = features_.da_reserve_space_has_count;
+    if (features_.has_tracepoint("ext4_da_reserve_space")) {
+        bpf_program__set_autoload(skeleton_->progs.on_da_reserve_space, has_count);
+        bpf_program__set_autoload(skeleton_->progs.on_da_reserve_space_one_cluster, !has_count);
+    }
+}
+
+Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &features)
+    : features_(features) {
     skeleton_.reset(fsev_bpf__open());
     if (!skeleton_) throw last_system_error("open BPF object fsev_bpf");
 
@@ -32,6 +80,10 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options) {
     skeleton_->rodata->approximation_margin_clusters =
         percpu_approximation_margin_clusters(static_cast<uint32_t>(cpus));
 
+    skeleton_->rodata->ext4_stopped_mount_flags = features_.stopped_mount_flags;
+    skeleton_->rodata->ext4_stopped_ext4_flags = features_.stopped_ext4_flags;
+    choose_programs();
+
     if (int err = fsev_bpf__load(skeleton_.get()); err)
         throw system_error(err, "load BPF object fsev_bpf (see libbpf messages above)");
 }
@@ -42,7 +94,9 @@ void Ext4Probes::attach() {
     std::vector<std::pair<std::string, BpfLink>> links;
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, skeleton_->obj) {
-        if (!bpf_program__autoload(program) || program == skeleton_->progs.on_sys_exit) continue;
+        if (!bpf_program__autoload(program) || !bpf_program__autoattach(program) ||
+            program == skeleton_->progs.on_sys_exit)
+            continue;
         BpfLink link(bpf_program__attach(program));
         if (!link) {
             int err = errno;
@@ -52,8 +106,11 @@ void Ext4Probes::attach() {
     }
     // Attached once here so a kernel that refuses it fails start-up, not a
     // later config write; watch_syscalls(false) takes it off.
-    BpfLink syscall_link(bpf_program__attach(skeleton_->progs.on_sys_exit));
-    if (!syscall_link) throw last_system_error("attach tp_btf/sys_exit");
+    BpfLink syscall_link;
+    if (bpf_program__autoload(skeleton_->progs.on_sys_exit)) {
+        syscall_link.reset(bpf_program__attach(skeleton_->progs.on_sys_exit));
+        if (!syscall_link) throw last_system_error("attach tp_btf/sys_exit");
+    }
     std::lock_guard lock(links_mutex_);
     links_ = std::move(links);
     syscall_link_ = std::move(syscall_link);
@@ -71,7 +128,7 @@ void Ext4Probes::watch_syscalls(bool wanted) {
         syscall_link_.reset();
         return;
     }
-    if (syscall_link_) return;
+    if (syscall_link_ || !bpf_program__autoload(skeleton_->progs.on_sys_exit)) return;
     syscall_link_.reset(bpf_program__attach(skeleton_->progs.on_sys_exit));
     if (!syscall_link_) throw last_system_error("attach tp_btf/sys_exit");
 }
@@ -90,22 +147,48 @@ std::vector<std::string> Ext4Probes::attached_programs() const {
 }
 
 std::vector<uint32_t> Ext4Probes::program_ids() const {
+    std::lock_guard lock(links_mutex_);
     std::vector<uint32_t> ids;
+    auto add = [&ids](const BpfLink &link) {
+        bpf_link_info info{};
+        uint32_t length = sizeof info;
+        if (bpf_obj_get_info_by_fd(bpf_link__fd(link.get()), &info, &length) == 0)
+            ids.push_back(info.prog_id);
+    };
+    for (const auto &[name, link] : links_) add(link);
+    if (syscall_link_) add(syscall_link_);
+    return ids;
+}
+
+std::vector<uint32_t> Ext4Probes::detached_program_ids() const {
+    std::vector<uint32_t> attached = program_ids(), detached;
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, skeleton_->obj) {
         bpf_prog_info info{};
         uint32_t length = sizeof info;
-        if (bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length) == 0)
-            ids.push_back(info.id);
+        if (bpf_program__fd(program) >= 0 &&
+            bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length) == 0 &&
+            std::find(attached.begin(), attached.end(), info.id) == attached.end())
+            detached.push_back(info.id);
     }
-    return ids;
+    return detached;
+}
+
+std::optional<uint32_t> Ext4Probes::ext4_state(uint64_t superblock) const {
+    if (superblock == 0) return std::nullopt;
+    uint64_t arguments[1] = {superblock};
+    LIBBPF_OPTS(bpf_test_run_opts, run, .ctx_in = arguments, .ctx_size_in = sizeof arguments);
+    if (bpf_prog_test_run_opts(bpf_program__fd(skeleton_->progs.read_ext4_state), &run) != 0)
+        return std::nullopt;
+    return run.retval;
 }
 
 std::vector<std::pair<std::string, int>> Ext4Probes::program_fds() const {
     std::vector<std::pair<std::string, int>> programs;
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, skeleton_->obj) {
-        programs.emplace_back(bpf_program__name(program), bpf_program__fd(program));
+        if (bpf_program__fd(program) >= 0)
+            programs.emplace_back(bpf_program__name(program), bpf_program__fd(program));
     }
     return programs;
 }

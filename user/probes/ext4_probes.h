@@ -4,11 +4,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fsev/bpf_shared.h"
 #include "probes/bpf_link.h"
+#include "probes/kernel_features.h"
 
 struct fsev_bpf;  // the generated skeleton
 
@@ -27,11 +29,15 @@ struct ProbeOptions {
 // (lib/percpu_counter.c, compute_batch_value()).
 uint64_t percpu_approximation_margin_clusters(uint32_t possible_cpus);
 
-// Owns the loaded BPF object and its attached programs. Loading and
-// attaching throw std::system_error carrying libbpf's errno.
+// Owns the loaded BPF object and its attached programs. Each program is
+// loaded in the flavour the running kernel's BTF shows; one whose
+// tracepoint this kernel lacks is left out and named by degraded().
+// Loading and attaching throw std::system_error carrying libbpf's errno;
+// a kernel that cannot run fsev-bpf at all throws UnsupportedKernel.
 class Ext4Probes {
   public:
     explicit Ext4Probes(const ProbeOptions &options);
+    Ext4Probes(const ProbeOptions &options, const KernelFeatures &features);
     ~Ext4Probes();
     Ext4Probes(const Ext4Probes &) = delete;
     Ext4Probes &operator=(const Ext4Probes &) = delete;
@@ -46,7 +52,11 @@ class Ext4Probes {
     void watch_syscalls(bool wanted);
     bool watching_syscalls() const;
     std::vector<std::string> attached_programs() const;
-    std::vector<uint32_t> program_ids() const;  // kernel ids, as `bpftool prog show` lists them
+    // Kernel ids (as `bpftool prog show` lists them) of the attached
+    // programs, and of the loaded ones that are not attached now (the
+    // syscall-exit program without a warn entry, read_ext4_state).
+    std::vector<uint32_t> program_ids() const;
+    std::vector<uint32_t> detached_program_ids() const;
     // (program name, fd) of every loaded program, e.g. for its run statistics.
     std::vector<std::pair<std::string, int>> program_fds() const;
 
@@ -54,12 +64,23 @@ class Ext4Probes {
     int traced_superblocks_map_fd() const;
     // Records lost because the ring buffer was full (counted in BPF).
     uint64_t dropped_records() const;
+
+    const KernelFeatures &kernel_features() const { return features_; }
+    // What this kernel cannot deliver, one line each ("what: why").
+    const std::vector<std::string> &degraded() const { return degraded_; }
+    // FSEV_EXT4_* bits of the ext4 superblock at kernel address `superblock`
+    // (from an error record), read now; nullopt if the read failed.
+    std::optional<uint32_t> ext4_state(uint64_t superblock) const;
     ::fsev_bpf *skeleton() const { return skeleton_.get(); }
 
   private:
     struct SkeletonDeleter {
         void operator()(::fsev_bpf *skeleton) const;
     };
+    void choose_programs();
+
+    KernelFeatures features_;
+    std::vector<std::string> degraded_;
     std::unique_ptr<::fsev_bpf, SkeletonDeleter> skeleton_;
     mutable std::mutex links_mutex_;
     std::vector<std::pair<std::string, BpfLink>> links_;

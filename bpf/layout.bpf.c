@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Never loaded. Declares one object of each struct shared with the daemon so
+ * that this object's BTF records how clang lays them out for BPF;
+ * tests/unit/shared_layout_test.cpp compares that with the C++ layout.
+ */
+#include "vmlinux.h"
+
+#include "fsev/bpf_shared.h"
+
+struct fsev_record layout_fsev_record;
+struct fsev_trace_config layout_fsev_trace_config;
