@@ -15,7 +15,9 @@ void usage(std::ostream &out) {
     out << "usage: fsev-bench [--quick] [--image-dir DIR] [--entries N]\n"
            "  --quick          tiny counts: proves the runner works, the numbers mean little\n"
            "  --image-dir DIR  where the loop ext4 images are made (default /dev/shm)\n"
-           "  --entries N      trace entries for the scale figure (default 1000)\n";
+           "  --entries N      trace entries for the scale figure (default 1000)\n"
+           "  --latency-data FILE  also write the latency samples (3) to FILE (for gnuplot)\n"
+           "  --latency-only   measure the latency (3) alone\n";
 }
 
 }  // namespace
@@ -52,6 +54,10 @@ int main(int argc, char **argv) {
                 std::cerr << "fsev-bench: --entries takes 1..4096 (the BPF map's size)\n";
                 return 2;
             }
+        } else if (argument == "--latency-data" && i + 1 < argc) {
+            config.latency_data = argv[++i];
+        } else if (argument == "--latency-only") {
+            config.latency_only = true;
         } else if (argument == "--help") {
             usage(std::cout);
             return 0;
@@ -65,18 +71,27 @@ int main(int argc, char **argv) {
         std::cerr << "fsev-bench: needs root (BPF programs, loop mounts)\n";
         return 1;
     }
-    if (quick) config = quick_config(config);
+    if (quick) {
+        BenchConfig chosen = config;
+        config = quick_config(config);
+        config.latency_only = chosen.latency_only;
+        config.latency_data = chosen.latency_data;
+    }
     if (entries) config.scale_entries = entries;
     config.daemon_path =
         (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "fsev-bpf").string();
 
     Report report;
     try {
-        measure_hot_path_cost(config, report);
-        measure_workload_cost(config, report);
+        if (!config.latency_only) {
+            measure_hot_path_cost(config, report);
+            measure_workload_cost(config, report);
+        }
         measure_latency(config, report);
-        measure_burst(config, report);
-        measure_scale(config, report);
+        if (!config.latency_only) {
+            measure_burst(config, report);
+            measure_scale(config, report);
+        }
     } catch (const std::exception &error) {
         std::cerr << "fsev-bench: " << error.what() << '\n';
         return 1;

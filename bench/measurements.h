@@ -17,6 +17,8 @@ struct BenchConfig {
     int poll_samples = 8;                      // crossings found by real 1 s statfs polling (3)
     double storm_seconds = 3.0;                // threshold storm (4)
     int scale_entries = 1000;                  // trace entries applied at once (5)
+    std::string latency_data;   // if set, (3) writes its samples there for bench/plot-latency.sh
+    bool latency_only = false;  // run (3) alone
 };
 
 BenchConfig quick_config(BenchConfig config);

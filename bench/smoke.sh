@@ -17,3 +17,13 @@ for n in 1 2 3 4 5; do
 done
 grep -q '^Methods:' <<<"$output" || { echo "bench.smoke: no methods" >&2; exit 1; }
 echo "bench.smoke: the table has all five measurements"
+
+# The picture in docs/latency.md: the data the bench writes plots.
+work=$(mktemp -d /tmp/fsev-bench-plot-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$bench" --quick --latency-only --latency-data "$work/latency.dat" >/dev/null
+[[ $(grep -c '^# ' "$work/latency.dat") -eq 3 ]] || { echo "bench.smoke: bad latency data" >&2; exit 1; }
+gnuplot -e "data=\"$work/latency.dat\"; output=\"$work/latency.svg\"" \
+  "$(dirname "$0")/latency.gp"
+grep -q '<svg' "$work/latency.svg" || { echo "bench.smoke: gnuplot made no SVG" >&2; exit 1; }
+echo "bench.smoke: the latency plot renders"

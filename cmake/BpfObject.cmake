@@ -30,10 +30,14 @@ function(bpf_skeleton name source)
   set(skeleton_dir ${CMAKE_CURRENT_BINARY_DIR}/skel)
   set(skeleton ${skeleton_dir}/${name}.skel.h)
 
+  set(werror "")
+  if(FSEV_WERROR)
+    set(werror -Werror)
+  endif()
   add_custom_command(
     OUTPUT ${object}
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_${BPF_TARGET_ARCH}
-            -Wall -Werror
+            -Wall ${werror}
             -I${PROJECT_SOURCE_DIR}/vmlinux -I${PROJECT_SOURCE_DIR}/include
             -I${CMAKE_CURRENT_SOURCE_DIR} ${BPF_SYSTEM_INCLUDES}
             -c ${source} -o ${object}

@@ -10,7 +10,8 @@ packages=(
   libfuse3-dev fuse3 libclang-rt-14-dev
   e2fsprogs util-linux mount kmod
   libmnl-dev nlohmann-json3-dev
-  libcpp-httplib-dev libsystemd-dev prometheus curl systemd
+  libcpp-httplib-dev libsystemd-dev prometheus prometheus-alertmanager curl systemd
+  dpkg-dev lintian debootstrap python3 gnuplot-nox
   qemu-system-x86 busybox-static xz-utils zstd cpio debian-archive-keyring
 )
 

@@ -29,6 +29,33 @@ class FuzzResolver : public fsev::PathResolver {
         static const char *const kTypes[] = {"ext4", "ext4", "xfs", "tmpfs"};
         return {makedev(7, static_cast<unsigned>(which)), path, kTypes[which], "/dev/fuzz"};
     }
+    // Sizes from tiny to huge, so % and byte levels round every way.
+    fsev::FilesystemSize size(const fsev::ResolvedFilesystem &filesystem) override {
+        unsigned which = minor(filesystem.device);
+        static const fsev::FilesystemSize kSizes[] = {
+            {1, 1024}, {51437, 1024}, {UINT64_MAX, 4096}, {1000, 65536}};
+        return kSizes[which % 4];
+    }
+};
+
+// The daemon's mount table for rules: a few mounts of those filesystems and
+// one of a filesystem no path resolves to.
+class FuzzMounts : public fsev::MountedFilesystems {
+  public:
+    std::vector<fsev::ResolvedFilesystem> list() override {
+        std::vector<fsev::ResolvedFilesystem> mounts = {
+            {makedev(7, 0), "/", "ext4", "/dev/fuzz", true},
+            {makedev(7, 1), "/srv/a", "ext4", "/dev/fuzz", true},
+            {makedev(7, 2), "/srv/b", "xfs", "/dev/fuzz", true},
+            {makedev(7, 3), "/tmp", "tmpfs", "tmpfs", false},
+            {makedev(7, 1), "/mnt/bind", "ext4", "/dev/fuzz", true},
+            {makedev(8, 1), "/data", "btrfs", "/dev/sdb1", true}};
+        return mounts;
+    }
+    fsev::FilesystemSize size(const fsev::ResolvedFilesystem &filesystem) override {
+        return resolver.size(filesystem);
+    }
+    FuzzResolver resolver;
 };
 
 void check(bool condition) {
@@ -52,6 +79,16 @@ void check_table(const fsev::TraceTable &table, uint32_t max_id) {
         for (char c : line) spaces += c == ' ';
         check(spaces == 6);
     }
+    // Rules are listed after the entries in request syntax: each line can
+    // be written back.
+    std::string listing = table.listing();
+    for (size_t begin = 0, end; begin < listing.size(); begin = end + 1) {
+        end = listing.find('\n', begin);
+        check(end != std::string::npos);
+        if (listing[begin] != '@') continue;
+        fsev::ParsedWrite again = fsev::parse_write(listing.substr(begin, end - begin));
+        check(again.requests.size() == 1 && again.requests[0].rule);
+    }
 }
 
 }  // namespace
@@ -60,6 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     constexpr uint32_t kMaxId = 3;  // small, so id wrap-around is reached
     fsev::TraceTable table(kMaxId);
     FuzzResolver resolver;
+    FuzzMounts mounts;
+    table.set_mounted_filesystems(&mounts);
     std::string_view input(reinterpret_cast<const char *>(data), size);
     size_t start = 0;
     while (start <= input.size()) {

@@ -1,5 +1,7 @@
 // A real Prometheus server (Debian's) scraping fsev-bpf and evaluating the
-// alert rules shipped in deploy/fsev-alerts.yml.
+// alert rules shipped in deploy/fsev-alerts.yml, sending them to a real
+// Alertmanager (Debian's) routed as deploy/alertmanager.yml ships, which
+// notifies a webhook receiver in the test.
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -9,6 +11,7 @@
 #include "support/daemon_process.h"
 #include "support/loop_ext4.h"
 #include "support/network.h"
+#include "support/alertmanager_server.h"
 #include "support/prometheus_server.h"
 #include "support/root_required.h"
 #include "support/temp_dir.h"
@@ -70,8 +73,9 @@ TEST_F(MetricsPrometheusTest, ScrapesTheDaemonAndFiresExporterDownWhenItStops) {
 // The threshold path end to end: a real filling ext4 loop mount registered
 // through the real daemon's config file; the BPF programs see the crossings;
 // the daemon's /metrics is scraped by a real Prometheus running the shipped
-// alert rules.
-TEST_F(MetricsPrometheusTest, ThresholdAlertFiresAndAvailableBytesMatchStatfs) {
+// alert rules; Alertmanager delivers the alert to a webhook, where a person's
+// tooling would pick it up.
+TEST_F(MetricsPrometheusTest, ThresholdAlertFiresReachesAWebhookAndAvailableBytesMatchStatfs) {
     test::LoopExt4 fs({.size_mib = 64});
     uint64_t block_size = fs.block_size();
     uint64_t start_blocks = fs.available_blocks();
@@ -80,7 +84,12 @@ TEST_F(MetricsPrometheusTest, ThresholdAlertFiresAndAvailableBytesMatchStatfs) {
     test::DaemonProcess daemon;
     ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
     std::string target = "127.0.0.1:" + std::to_string(daemon.metrics_port());
-    PrometheusServer prometheus({.targets = {target}, .rule_files = {shipped_rules}});
+    test::WebhookReceiver webhook;
+    test::AlertmanagerServer alertmanager(webhook.url());
+    PrometheusServer prometheus(
+        {.targets = {target},
+         .rule_files = {shipped_rules},
+         .alertmanagers = {"127.0.0.1:" + std::to_string(alertmanager.port())}});
 
     uint64_t lower = start_blocks - 1024;  // 4 MiB taken
     uint64_t upper = start_blocks - 2048;  // 8 MiB taken
@@ -110,6 +119,25 @@ TEST_F(MetricsPrometheusTest, ThresholdAlertFiresAndAvailableBytesMatchStatfs) {
     EXPECT_EQ(test::alerts_matching(alerts, "FsevThresholdLowerReached", "firing", labels).size(),
               1u)
         << alerts.dump(2);
+
+    // The notification a person gets names the filesystem and the level.
+    json notified = webhook.wait_for_alert(
+        [&](const json &alert) {
+            const json &l = alert["labels"];
+            return alert.value("status", "") == "firing" &&
+                   l.value("alertname", "") == "FsevThresholdUpperReached" &&
+                   l.value("mountpoint", "") == fs.mount_point() &&
+                   l.value("device", "") == fs.loop_device() && l.value("level", "") == "upper" &&
+                   l.value("trace_id", "") == trace_id;
+        },
+        60s);
+    EXPECT_FALSE(notified.is_null()) << json(webhook.notifications()).dump(2) << "\n"
+                                     << alertmanager.log();
+    if (!notified.is_null()) {
+        EXPECT_NE(notified["annotations"].value("summary", "").find(fs.mount_point()),
+                  std::string::npos)
+            << notified.dump(2);
+    }
 
     // What an administrator compares with: `stat -f` on the quiet filesystem.
     std::string stat_output = test::run_checked({"stat", "-f", "-c", "%a %S", fs.mount_point()});

@@ -39,6 +39,15 @@ std::string config_text(const PrometheusOptions &options) {
         yaml << "rule_files:\n";
         for (const auto &file : options.rule_files) yaml << "  - " << yaml_quoted(file) << "\n";
     }
+    if (!options.alertmanagers.empty()) {
+        yaml << "alerting:\n"
+             << "  alertmanagers:\n"
+             << "    - static_configs:\n"
+             << "        - targets: [";
+        for (size_t i = 0; i < options.alertmanagers.size(); ++i)
+            yaml << (i ? ", " : "") << yaml_quoted(options.alertmanagers[i]);
+        yaml << "]\n";
+    }
     yaml << "scrape_configs:\n"
          << "  - job_name: " << yaml_quoted(options.job_name) << "\n"
          << "    static_configs:\n"

@@ -11,9 +11,10 @@
 namespace fsev::test {
 
 struct PrometheusOptions {
-    std::string job_name = "fsev-bpf";    // the shipped alert rules match on it
-    std::vector<std::string> targets;     // HOST:PORT to scrape
-    std::vector<std::string> rule_files;  // absolute paths
+    std::string job_name = "fsev-bpf";            // the shipped alert rules match on it
+    std::vector<std::string> targets;             // HOST:PORT to scrape
+    std::vector<std::string> rule_files;          // absolute paths
+    std::vector<std::string> alertmanagers = {};  // HOST:PORT of Alertmanagers to send alerts to
     std::string scrape_interval = "1s";
     std::string evaluation_interval = "1s";
 };

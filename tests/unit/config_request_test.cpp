@@ -28,8 +28,8 @@ TEST(ConfigRequest, MountTypesAndBothLevels) {
     EXPECT_FALSE(request.remove);
     EXPECT_EQ(request.mount, "/srv/data");
     EXPECT_EQ(request.types, TRACE_WARN | TRACE_ERR | TRACE_THRESH);
-    EXPECT_EQ(request.lower, 710000u);
-    EXPECT_EQ(request.upper, 500000u);
+    EXPECT_EQ(request.lower->amount, 710000u);
+    EXPECT_EQ(request.upper->amount, 500000u);
 }
 
 TEST(ConfigRequest, SemicolonsAndNewlinesSeparateRequests) {
@@ -47,8 +47,8 @@ TEST(ConfigRequest, TabsAndRepeatedBlanksSeparateFields) {
     ASSERT_EQ(parsed.requests.size(), 1u);
     EXPECT_EQ(parsed.requests[0].mount, "/a");
     EXPECT_EQ(parsed.requests[0].types, TRACE_INFO | TRACE_THRESH);
-    EXPECT_EQ(parsed.requests[0].lower, 10u);
-    EXPECT_EQ(parsed.requests[0].upper, 5u);
+    EXPECT_EQ(parsed.requests[0].lower->amount, 10u);
+    EXPECT_EQ(parsed.requests[0].upper->amount, 5u);
 }
 
 TEST(ConfigRequest, WhitespaceOnlyWriteRemovesAll) {
@@ -81,7 +81,7 @@ TEST(ConfigRequest, RemovalForms) {
 
 TEST(ConfigRequest, ThresholdWithOnlyL1) {
     ParsedWrite parsed = parse_write("/a thr 100");
-    EXPECT_EQ(parsed.requests[0].lower, 100u);
+    EXPECT_EQ(parsed.requests[0].lower->amount, 100u);
     EXPECT_FALSE(parsed.requests[0].upper.has_value());
 }
 
@@ -91,8 +91,8 @@ TEST(ConfigRequest, EqualLevelsAreAllowed) {
 
 TEST(ConfigRequest, Full64BitRangeIsAccepted) {
     ParsedWrite parsed = parse_write("/a thr 18446744073709551615 0");
-    EXPECT_EQ(parsed.requests[0].lower, UINT64_MAX);
-    EXPECT_EQ(parsed.requests[0].upper, 0u);
+    EXPECT_EQ(parsed.requests[0].lower->amount, UINT64_MAX);
+    EXPECT_EQ(parsed.requests[0].upper->amount, 0u);
 }
 
 TEST(ConfigRequest, OctalEscapesInTheMountAreDecoded) {

@@ -23,7 +23,7 @@ TEST(ConfigStartupFile, OneRequestPerLineWithComments) {
     EXPECT_FALSE(parsed.remove_all);  // blank lines clear nothing
     ASSERT_EQ(parsed.requests.size(), 3u);
     EXPECT_EQ(parsed.requests[0].label, "line 3");
-    EXPECT_EQ(parsed.requests[0].lower, 710000u);
+    EXPECT_EQ(parsed.requests[0].lower->amount, 710000u);
     EXPECT_EQ(parsed.requests[1].label, "line 5");
     EXPECT_EQ(parsed.requests[2].mount, "/mnt/a#b");  // `#` inside a word is no comment
 }

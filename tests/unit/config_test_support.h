@@ -25,6 +25,9 @@ class FakeResolver : public PathResolver {
         add("/mnt/my disk", makedev(7, 0), "/mnt/my disk", "ext4", "/dev/loop0");
         add("/mnt/xfs", makedev(254, 64), "/mnt/xfs", "xfs", "/dev/vde1");
         add("/tmp", makedev(0, 40), "/tmp", "tmpfs", "tmpfs");
+        // /srv/data: 1000000 blocks of 4 KiB; /mnt/my disk: 65536 of 1 KiB.
+        sizes[makedev(254, 16)] = {1000000, 4096};
+        sizes[makedev(7, 0)] = {65536, 1024};
     }
     void add(const std::string &path, dev_t device, const std::string &mount_point,
              const std::string &fstype, const std::string &source) {
@@ -37,10 +40,45 @@ class FakeResolver : public PathResolver {
             throw std::system_error(ENOENT, std::generic_category(), path);
         return found->second;
     }
+    FilesystemSize size(const ResolvedFilesystem &filesystem) override {
+        auto found = sizes.find(filesystem.device);
+        if (found == sizes.end())
+            throw std::system_error(EIO, std::generic_category(),
+                                    "statfs " + filesystem.mount_point);
+        return found->second;
+    }
     std::vector<std::string> resolved;  // every path asked for, in order
+    std::map<dev_t, FilesystemSize> sizes;
 
   private:
     std::map<std::string, ResolvedFilesystem> filesystems_;
+};
+
+// The daemon's mount table for rules, as a list a test edits.
+class FakeMounts : public MountedFilesystems {
+  public:
+    void mount(dev_t device, const std::string &mount_point, const std::string &fstype,
+               const std::string &source, FilesystemSize size = {1000000, 4096}) {
+        ResolvedFilesystem filesystem{device, mount_point, fstype, source};
+        filesystem.block_backed = major(device) != 0;
+        mounts.push_back(filesystem);
+        sizes[device] = size;
+    }
+    void umount(const std::string &mount_point) {
+        std::erase_if(mounts, [&](const auto &m) { return m.mount_point == mount_point; });
+    }
+    // What the daemon passes to sync_with_mounts.
+    std::multimap<dev_t, std::string> mount_points() const {
+        std::multimap<dev_t, std::string> points;
+        for (const auto &m : mounts) points.emplace(m.device, m.mount_point);
+        return points;
+    }
+    std::vector<ResolvedFilesystem> list() override { return mounts; }
+    FilesystemSize size(const ResolvedFilesystem &filesystem) override {
+        return sizes.at(filesystem.device);
+    }
+    std::vector<ResolvedFilesystem> mounts;
+    std::map<dev_t, FilesystemSize> sizes;
 };
 
 // Records every observer call as a line, e.g. "created 1", "changed 1 reset".

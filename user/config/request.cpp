@@ -1,9 +1,9 @@
 #include "config/request.h"
 
 #include <cerrno>
-#include <charconv>
 
 #include "common/mount_escape.h"
+#include "config/rule.h"
 #include "trace/trace_entry.h"
 
 namespace fsev {
@@ -32,15 +32,21 @@ std::vector<std::string_view> split_fields(std::string_view text) {
     return fields;
 }
 
-uint64_t parse_level(std::string_view text, const Request &request, const char *which) {
-    uint64_t value = 0;
-    bool digits_only = !text.empty() && text.find_first_not_of("0123456789") == text.npos;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (!digits_only || error != std::errc() || end != text.data() + text.size())
-        throw RequestError(EINVAL, request.describe() + ": " + which + " '" + std::string(text) +
-                                       "' is not a decimal number of blocks (0-" +
-                                       std::to_string(UINT64_MAX) + ")");
-    return value;
+Level parse_level(std::string_view text, const Request &request, const char *which) {
+    std::string why;
+    std::optional<Level> level = parse_level_text(text, why);
+    if (!level)
+        throw RequestError(
+            EINVAL, request.describe() + ": " + which + " '" + std::string(text) + "': " + why);
+    return *level;
+}
+
+// L1 >= L2 where both are in one unit; mixed units are checked once they are
+// blocks of one filesystem.
+bool levels_out_of_order(const Level &lower, const Level &upper) {
+    if (lower.unit != upper.unit) return false;
+    __extension__ typedef unsigned __int128 Wide;
+    return Wide(lower.amount) * upper.scale < Wide(upper.amount) * lower.scale;
 }
 
 uint32_t parse_types(std::string_view text, const Request &request) {
@@ -93,11 +99,22 @@ std::optional<Request> parse_request(std::string_view text, const std::string &l
         request.remove = true;
         mount.remove_prefix(1);
     }
+    if (!mount.empty() && mount.front() == '@') {
+        request.rule = true;
+        mount.remove_prefix(1);
+        if (mount.empty()) throw invalid("no selector after '@'");
+        if (request.remove && fields.size() > 1)
+            throw invalid("a rule is removed whole: !@SELECTOR, without types");
+    }
     if (mount.empty()) throw invalid("no mount path");
     // The listing escapes paths like /proc/self/mounts (`\040` for a
     // space), so a path copied from it is accepted back.
     request.mount = unescape_mount_field(mount);
     if (request.mount.find('\0') != std::string::npos) throw invalid("NUL byte in the mount path");
+    if (request.rule) {
+        std::string why;
+        if (!parse_selector(request.mount, why)) throw invalid(why);
+    }
 
     if (fields.size() >= 2) request.types = parse_types(fields[1], request);
     if (fields.size() >= 3) request.lower = parse_level(fields[2], request, "L1");
@@ -105,12 +122,13 @@ std::optional<Request> parse_request(std::string_view text, const std::string &l
 
     if (!request.remove && request.types == 0)
         throw invalid("no event types (give info,warn,err,thr, or !MOUNT to remove)");
+    if (request.rule && !request.remove && (request.types & TRACE_THRESH) && !request.lower)
+        throw invalid("a rule with thr needs L1 (and optionally L2)");
     if (request.lower && (request.remove || !(request.types & TRACE_THRESH)))
         throw invalid("threshold levels are only given when adding thr");
-    if (request.lower && request.upper && *request.lower < *request.upper)
-        throw invalid("L1 (" + std::to_string(*request.lower) + ") is below L2 (" +
-                      std::to_string(*request.upper) +
-                      "); both count available blocks, so L1 >= L2");
+    if (request.lower && request.upper && levels_out_of_order(*request.lower, *request.upper))
+        throw invalid("L1 (" + request.lower->text + ") is below L2 (" + request.upper->text +
+                      "); both count available space, so L1 >= L2");
     return request;
 }
 

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/level.h"
+
 namespace fsev {
 
 // A write is parsed as a whole, never in pieces; past this size it is refused
@@ -26,15 +28,17 @@ class RequestError : public std::runtime_error {
     int error_number_;
 };
 
-// One request: `[!]MOUNT [TYPES [L1 [L2]]]`.
+// One request: `[!]MOUNT [TYPES [L1 [L2]]]`, or a rule for filesystems
+// mounted now and later: `[!]@SELECTOR [TYPES [L1 [L2]]]`.
 struct Request {
     std::string label;  // "request 2" or "line 7": how errors name it
     std::string text;   // the request as written, trimmed
     bool remove = false;
-    std::string mount;              // the path, octal escapes decoded
-    uint32_t types = 0;             // TraceTypes bits named (0: none given)
-    std::optional<uint64_t> lower;  // L1
-    std::optional<uint64_t> upper;  // L2
+    bool rule = false;           // `@SELECTOR`: `mount` holds the selector without the `@`
+    std::string mount;           // the path, octal escapes decoded
+    uint32_t types = 0;          // TraceTypes bits named (0: none given)
+    std::optional<Level> lower;  // L1
+    std::optional<Level> upper;  // L2
     std::string describe() const { return label + " '" + text + "'"; }
 };
 

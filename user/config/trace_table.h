@@ -3,13 +3,16 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "config/request.h"
+#include "config/rule.h"
 #include "trace/trace_entry.h"
 
 namespace fsev {
@@ -19,7 +22,15 @@ struct ResolvedFilesystem {
     dev_t device = 0;         // st_dev: the superblock
     std::string mount_point;  // where it is mounted (unescaped)
     std::string fstype;
-    std::string source;  // device path, or what the mount table shows
+    std::string source;         // device path, or what the mount table shows
+    bool block_backed = false;  // on a block device (what a `blockdev` rule selects)
+};
+
+// A filesystem's size, as `df` shows it: statfs f_blocks blocks of
+// f_frsize (= f_bsize on ext4) bytes.
+struct FilesystemSize {
+    uint64_t total_blocks = 0;
+    uint64_t block_size = 0;
 };
 
 // Turns a MOUNT path into its filesystem. Throws std::system_error with the
@@ -28,6 +39,17 @@ class PathResolver {
   public:
     virtual ~PathResolver() = default;
     virtual ResolvedFilesystem resolve(const std::string &path) = 0;
+    // Asked only for levels given as `%` or bytes. Throws std::system_error.
+    virtual FilesystemSize size(const ResolvedFilesystem &filesystem);
+};
+
+// The daemon's own view of what is mounted, for rules: every mount (bind
+// mounts too, in mount-table order) and the size of a mounted filesystem.
+class MountedFilesystems {
+  public:
+    virtual ~MountedFilesystems() = default;
+    virtual std::vector<ResolvedFilesystem> list() = 0;
+    virtual FilesystemSize size(const ResolvedFilesystem &filesystem) = 0;
 };
 
 // Which TraceTypes a filesystem type can deliver today: ext4 all four; any
@@ -45,6 +67,11 @@ class TraceTable {
     explicit TraceTable(uint32_t max_id = UINT32_MAX);
 
     void add_observer(TraceTableObserver *observer);
+    // Where rules find filesystems; without it rules are kept but match nothing.
+    void set_mounted_filesystems(MountedFilesystems *mounted);
+    // Told, after a change is applied, what a rule could not give a
+    // filesystem (e.g. "xfs cannot deliver warn,err,thr").
+    void set_notice_sink(std::function<void(const std::string &)> sink);
 
     // Parses and applies one write to the config file: all of it, or
     // nothing. Throws RequestError with the errno and the bad request.
@@ -58,7 +85,8 @@ class TraceTable {
     void sync_with_mounts(const std::multimap<dev_t, std::string> &mount_points);
 
     std::vector<TraceEntry> entries() const;  // ordered by id
-    std::string listing() const;              // the config file's content
+    std::vector<Rule> rules() const;          // in the order they were first given
+    std::string listing() const;              // the config file's content: entries, then rules
 
   private:
     using Entries = std::map<uint32_t, TraceEntry>;
@@ -66,9 +94,19 @@ class TraceTable {
         Entries entries;
         uint32_t next_id;
         std::vector<uint32_t> thresholds_reset;  // ids whose L1/L2 were (re)set
+        std::vector<Rule> rules;
+        // Filesystems a written request touched: rules leave them alone
+        // until they are unmounted.
+        std::set<dev_t> written;
+        std::vector<std::string> notices;
     };
 
+    Staged stage() const;
     void apply_request(Staged &staged, const Request &request, PathResolver &resolver) const;
+    void apply_rule_request(Staged &staged, const Request &request) const;
+    // Gives every matching filesystem its rule's entry; `refresh` also
+    // re-derives (or drops) the entries rules made before.
+    void apply_rules(Staged &staged, bool refresh) const;
     uint32_t allocate_id(Staged &staged) const;
     // Swaps in the new state and tells the observers; apply_mutex_ held.
     void commit(Staged &staged, bool filesystem_gone);
@@ -78,7 +116,11 @@ class TraceTable {
     mutable std::mutex state_mutex_;  // guards entries_ and next_id_ for readers
     Entries entries_;
     uint32_t next_id_ = 1;
+    std::vector<Rule> rules_;
+    std::set<dev_t> written_;
     std::vector<TraceTableObserver *> observers_;
+    MountedFilesystems *mounted_ = nullptr;
+    std::function<void(const std::string &)> notice_sink_;
 };
 
 }  // namespace fsev

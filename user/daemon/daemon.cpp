@@ -73,6 +73,8 @@ Daemon::Daemon(const DaemonOptions &options)
     trace_table_.add_observer(&mount_events_);
     trace_table_.add_observer(&metrics_);
     trace_table_.add_observer(&trace_log_);
+    trace_table_.set_mounted_filesystems(&mounted_filesystems_);
+    trace_table_.set_notice_sink(&TraceLog::notice);
     if (options_.config_file) {
         // Relative paths in the startup file are relative to the daemon's
         // working directory; docs/config.md recommends absolute ones.

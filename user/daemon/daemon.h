@@ -13,6 +13,7 @@
 #include "events/record_interpreter.h"
 #include "fuse/run_directory.h"
 #include "mounts/mount_watcher.h"
+#include "mounts/mounted_filesystems.h"
 #include "fsev/bpf_shared.h"
 #include "netlink/new_trace_announcer.h"
 #include "netlink/publisher.h"
@@ -62,6 +63,7 @@ class Daemon {
     NewTraceAnnouncer new_trace_announcer_;
     MountEvents mount_events_;
     TraceLog trace_log_;
+    DaemonMountedFilesystems mounted_filesystems_;
     TraceTable trace_table_;
     MountWatcher mount_watcher_;
     std::unique_ptr<RunDirectory> run_directory_;  // last: unmounted first

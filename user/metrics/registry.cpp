@@ -184,6 +184,12 @@ std::vector<Family> Registry::collect() const {
                        "Upper-range threshold L2 in available blocks (closer to full).",
                        gauge,
                        {}};
+    Family requested{"fsev_threshold_requested_info",
+                     "L1/L2 as they were asked for when given as a share or an amount (the "
+                     "requested label, e.g. 10% or 20G); the *_blocks metrics hold what they "
+                     "resolved to.",
+                     gauge,
+                     {}};
     Family reached{"fsev_threshold_reached",
                    "1 while available blocks are at or below the level (lower = L1, upper = L2).",
                    gauge,
@@ -214,7 +220,17 @@ std::vector<Family> Registry::collect() const {
 
     for (const auto &[id, state] : entries) {
         Labels labels = entry_labels(state.entry);
-        entry_info.samples.push_back({with(labels, "types", types_text(state.entry.types)), 1});
+        Labels info = with(labels, "types", types_text(state.entry.types));
+        if (!state.entry.rule.empty()) info = with(info, "rule", state.entry.rule);
+        entry_info.samples.push_back({info, 1});
+        if (state.entry.has_lower && !state.entry.lower_requested.empty())
+            requested.samples.push_back(
+                {with(with(labels, "level", "lower"), "requested", state.entry.lower_requested),
+                 1});
+        if (state.entry.has_upper && !state.entry.upper_requested.empty())
+            requested.samples.push_back(
+                {with(with(labels, "level", "upper"), "requested", state.entry.upper_requested),
+                 1});
         if (state.entry.has_lower)
             lower_level.samples.push_back({labels, as_double(state.entry.lower_level)});
         if (state.entry.has_upper)
@@ -256,10 +272,10 @@ std::vector<Family> Registry::collect() const {
                          {{{{"result", "accepted"}}, as_double(accepted)},
                           {{{"result", "rejected"}}, as_double(rejected)}}};
 
-    std::vector<Family> families{build_info,       entry_count,  entry_info,  available_bytes,
-                                 available_blocks, block_size,   lower_level, upper_level,
-                                 reached,          read_only,    error,       errors,
-                                 events,           config_writes};
+    std::vector<Family> families{build_info,       entry_count, entry_info,   available_bytes,
+                                 available_blocks, block_size,  lower_level,  upper_level,
+                                 requested,        reached,     read_only,    error,
+                                 errors,           events,      config_writes};
 
     if (ring_buffer_drops)
         families.push_back({"fsev_ring_buffer_dropped_records_total",

@@ -13,6 +13,7 @@
 
 #include "common/system_error.h"
 #include "common/unique_fd.h"
+#include "mounts/mounted_filesystems.h"
 #include "mounts/mountinfo.h"
 
 namespace fsev {
@@ -83,7 +84,12 @@ ResolvedFilesystem ProcessPathResolver::resolve(const std::string &path) {
     filesystem.mount_point = mount->mount_point;
     filesystem.fstype = mount->fstype;
     filesystem.source = mount->source;
+    filesystem.block_backed = block_backed(filesystem.device, filesystem.source);
     return filesystem;
+}
+
+FilesystemSize ProcessPathResolver::size(const ResolvedFilesystem &filesystem) {
+    return filesystem_size("/proc/" + std::to_string(writer_) + "/root" + filesystem.mount_point);
 }
 
 const MountInfo *ProcessPathResolver::find_mount(uint64_t mount_id, bool reread) {

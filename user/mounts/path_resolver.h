@@ -20,6 +20,8 @@ class ProcessPathResolver : public PathResolver {
   public:
     explicit ProcessPathResolver(pid_t writer) : writer_(writer) {}
     ResolvedFilesystem resolve(const std::string &path) override;
+    // statfs on the mount point as the writer sees it (through its root).
+    FilesystemSize size(const ResolvedFilesystem &filesystem) override;
 
   private:
     const MountInfo *find_mount(uint64_t mount_id, bool reread);

@@ -28,6 +28,13 @@ struct TraceEntry {
     std::string mount_point;   // as shown in the listing
     std::string fstype;        // e.g. ext4
     std::string source;        // device path, e.g. /dev/loop0
+    // L1/L2 as requested when given as a share or an amount ("10%", "20G");
+    // empty for the RFC's block counts. The levels above are what they
+    // resolved to on this filesystem.
+    std::string lower_requested;
+    std::string upper_requested;
+    std::string
+        rule;  // the selector of the rule that made the entry ("@blockdev"); empty if written
 };
 
 // Told about every change of the trace table, after it is applied. The BPF
