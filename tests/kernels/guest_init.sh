@@ -61,6 +61,14 @@ hostname fsev-guest
 release=$(uname -r)
 chroot $root /bin/sh -c "mkdir -p /lib/modules/$release && mount --bind '$module_tree' /lib/modules/$release" \
   || fail "could not bind $module_tree to /lib/modules/$release"
+# The kernel's own module requests (a mount of a not yet loaded filesystem
+# type, a crypto algorithm by name) run /sbin/modprobe in this initramfs:
+# hand them to the chroot's modprobe, which sees the module tree.
+mkdir -p /sbin
+printf '#!/bin/sh\nexec chroot %s /sbin/modprobe "$@"\n' $root >/sbin/modprobe
+chmod 755 /sbin/modprobe
+echo /sbin/modprobe >/proc/sys/kernel/modprobe
+
 modules=$(cat $results/modprobe 2>/dev/null)
 if [ -n "$modules" ]; then
   chroot $root /sbin/modprobe -a $modules || fail "modprobe $modules failed"
