@@ -17,7 +17,8 @@ void usage(std::ostream &out) {
            "  --image-dir DIR  where the loop ext4 images are made (default /dev/shm)\n"
            "  --entries N      trace entries for the scale figure (default 1000)\n"
            "  --latency-data FILE  also write the latency samples (3) to FILE (for gnuplot)\n"
-           "  --latency-only   measure the latency (3) alone\n";
+           "  --latency-only   measure the latency (3) alone\n"
+           "  --other-fs-only  only measurement 6 (tmpfs, XFS, btrfs latency)\n";
 }
 
 }  // namespace
@@ -32,6 +33,7 @@ BenchConfig quick_config(BenchConfig config) {
     config.poll_samples = 1;
     config.storm_seconds = 0.2;
     config.scale_entries = 100;
+    config.other_fs_crossings = 4;
     return config;
 }
 
@@ -58,6 +60,8 @@ int main(int argc, char **argv) {
             config.latency_data = argv[++i];
         } else if (argument == "--latency-only") {
             config.latency_only = true;
+        } else if (argument == "--other-fs-only") {
+            config.other_fs_only = true;
         } else if (argument == "--help") {
             usage(std::cout);
             return 0;
@@ -83,15 +87,16 @@ int main(int argc, char **argv) {
 
     Report report;
     try {
-        if (!config.latency_only) {
+        if (!config.latency_only && !config.other_fs_only) {
             measure_hot_path_cost(config, report);
             measure_workload_cost(config, report);
         }
-        measure_latency(config, report);
-        if (!config.latency_only) {
+        if (!config.other_fs_only) measure_latency(config, report);
+        if (!config.latency_only && !config.other_fs_only) {
             measure_burst(config, report);
             measure_scale(config, report);
         }
+        if (!config.latency_only) measure_other_fs_latency(config, report);
     } catch (const std::exception &error) {
         std::cerr << "fsev-bench: " << error.what() << '\n';
         return 1;

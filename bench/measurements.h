@@ -17,16 +17,19 @@ struct BenchConfig {
     int poll_samples = 8;                      // crossings found by real 1 s statfs polling (3)
     double storm_seconds = 3.0;                // threshold storm (4)
     int scale_entries = 1000;                  // trace entries applied at once (5)
+    int other_fs_crossings = 40;               // crossings timed per filesystem (6)
+    bool other_fs_only = false;                // run measurement 6 alone
     std::string latency_data;   // if set, (3) writes its samples there for bench/plot-latency.sh
     bool latency_only = false;  // run (3) alone
 };
 
 BenchConfig quick_config(BenchConfig config);
 
-void measure_hot_path_cost(const BenchConfig &config, Report &report);  // 1
-void measure_workload_cost(const BenchConfig &config, Report &report);  // 2
-void measure_latency(const BenchConfig &config, Report &report);        // 3
-void measure_burst(const BenchConfig &config, Report &report);          // 4
-void measure_scale(const BenchConfig &config, Report &report);          // 5
+void measure_hot_path_cost(const BenchConfig &config, Report &report);     // 1
+void measure_workload_cost(const BenchConfig &config, Report &report);     // 2
+void measure_latency(const BenchConfig &config, Report &report);           // 3
+void measure_burst(const BenchConfig &config, Report &report);             // 4
+void measure_scale(const BenchConfig &config, Report &report);             // 5
+void measure_other_fs_latency(const BenchConfig &config, Report &report);  // 6
 
 }  // namespace fsev::bench

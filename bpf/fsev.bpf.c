@@ -18,12 +18,20 @@
 #include "ext4_counters.bpf.h"
 #include "fsev/bpf_shared.h"
 #include "fsev/threshold.h"
+#include "space_in_flight.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 /* ext4 allocation flags (fs/ext4/ext4.h). */
-#define EXT4_MB_HINT_DATA 0x0001          /* the allocation is for file data */
+#define EXT4_MB_HINT_DATA 0x0020          /* the allocation is for file data */
 #define EXT4_MB_DELALLOC_RESERVED 0x0400  /* the space was reserved by delalloc */
+/* sbi->s_mount_state: fast-commit replay at mount; ext4_mb_new_blocks()
+ * then allocates on a path without ext4_allocate_blocks. */
+#define EXT4_FC_REPLAY 0x0020
+/* ext4_free_blocks() flags (fs/ext4/ext4.h): keep a partial first / last
+ * cluster (bigalloc), it still holds other blocks. */
+#define EXT4_FREE_BLOCKS_NOFREE_FIRST_CLUSTER 0x0010
+#define EXT4_FREE_BLOCKS_NOFREE_LAST_CLUSTER 0x0020
 /* ext4 mount options: what an error does (fs/ext4/ext4.h). */
 #define EXT4_MOUNT_ERRORS_RO 0x00020
 #define EXT4_MOUNT_ERRORS_PANIC 0x00040
@@ -95,12 +103,21 @@ static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, 
     return record;
 }
 
+/* Available blocks as they really are: ext4's counters (exact sum), the
+ * change the calling hook is about to apply, and the space in flight. */
+static __always_inline __u64 fsev_available_now(struct super_block *sb, __s64 pending_clusters)
+{
+    __s64 in_flight = fsev_in_flight_clusters(BPF_CORE_READ(sb, s_dev));
+
+    return fsev_ext4_available_blocks(sb, pending_clusters + in_flight, true);
+}
+
 static __always_inline void fsev_emit_raw(struct super_block *sb, __u32 source, __u64 blocks,
                                           __s64 pending_clusters)
 {
     struct fsev_record *record;
 
-    record = fsev_reserve(sb, source, blocks, fsev_ext4_available_blocks(sb, pending_clusters, true));
+    record = fsev_reserve(sb, source, blocks, fsev_available_now(sb, pending_clusters));
     if (record)
         bpf_ringbuf_submit(record, 0);
 }
@@ -122,17 +139,19 @@ static __always_inline void fsev_emit_crossing(struct super_block *sb, __u32 sou
 
 /*
  * Something changed the space of `sb`. `pending_clusters`: see
- * fsev_ext4_available_blocks(). Runs the threshold state machine when the
- * superblock is traced for thresholds.
+ * fsev_ext4_available_blocks(); the space in flight (space_in_flight.bpf.h)
+ * is added to it. `announces`: the hook fires before ext4 applies the
+ * change (other threads do not see it yet). Runs the threshold state
+ * machine when the superblock is traced for thresholds.
  */
 static __always_inline int fsev_space_changed(struct super_block *sb, __u32 source, __u64 blocks,
-                                              __s64 pending_clusters)
+                                              __s64 pending_clusters, bool announces)
 {
     struct fsev_trace_config *config;
     struct fsev_threshold_step step;
     struct fsev_ext4_space space;
-    __u32 dev;
-    __u64 available, margin;
+    __u32 dev, reached;
+    __u64 available, confirmation, margin, generation;
     int attempt;
 
     if (fsev_is_daemon())
@@ -148,14 +167,47 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return 0;
+    if (announces)
+        fsev_announce_change(dev);
+    /* Another thread inside ext4_mb_new_blocks() may have moved one counter
+     * and not yet the other: no crossing is decided on such a count. That
+     * thread's own ext4_allocate_blocks decides, at the latest. */
+    generation = fsev_search_generation(dev);
+    if (fsev_others_searching(dev))
+        return 0;
 
     /* Cheap read first; the exact per-cpu sum only near a level. */
     fsev_ext4_space_read(sb, &space);
-    available = fsev_ext4_space_available(&space, pending_clusters, false);
+    available = fsev_ext4_space_available(
+        &space, pending_clusters + fsev_in_flight_clusters(dev), false);
     margin = approximation_margin_clusters << space.cluster_bits;
     if (fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
                           margin))
-        available = fsev_ext4_space_available(&space, pending_clusters, true);
+        available = fsev_ext4_space_available(
+            &space, pending_clusters + fsev_in_flight_clusters(dev), true);
+
+    /* A crossing is confirmed by a second read, space in flight included:
+     * the per-cpu sum is taken without the counter's lock (a fold on another
+     * CPU seen half done is off by up to a batch for that instant), and a
+     * window can close between reading the space in flight and reading the
+     * counters. Both reads must agree, and no search may have started or
+     * ended meanwhile; otherwise a later hook decides. */
+    reached = config->reached;
+    step = fsev_threshold_advance(reached, config->levels, config->lower_level,
+                                  config->upper_level, available);
+    if (step.reached == reached)
+        return 0;
+    confirmation = fsev_ext4_space_available(
+        &space, pending_clusters + fsev_in_flight_clusters(dev), true);
+    if (fsev_reached_bits(config->levels, config->lower_level, config->upper_level,
+                          confirmation) != step.reached ||
+        fsev_search_generation(dev) != generation)
+        return 0;
+    /* Every change announced but not yet applied makes other threads' counts
+     * too low for that time, so it can fake a level being reached (never
+     * one being left): such a crossing is left to a later hook. */
+    if ((step.reached & ~reached) && fsev_change_may_be_landing(dev))
+        return 0;
 
     for (attempt = 0; attempt < 4; attempt++) {
         __u32 old_reached = config->reached;
@@ -191,7 +243,7 @@ static __always_inline struct fsev_record *fsev_warning(struct super_block *sb, 
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_WARN))
         return NULL;
-    record = fsev_reserve(sb, source, 0, fsev_ext4_available_blocks(sb, 0, true));
+    record = fsev_reserve(sb, source, 0, fsev_available_now(sb, 0));
     if (!record)
         return NULL;
     record->trace_id = config->trace_id;
@@ -212,31 +264,122 @@ static __always_inline void fsev_allocation_failed(struct super_block *sb, unsig
         bpf_ringbuf_submit(record, 0);
 }
 
-/* Fires at the end of ext4_mb_new_blocks(), after the free-cluster counter
- * went down; len == 0 means the allocation failed. For delalloc blocks the
- * matching dirty-cluster drop follows in ext4_da_update_reserve_space(), so
- * the space is not gone twice: count it as already settled. */
+/* True when thresholds are watched on the superblock `dev`: only then is
+ * space in flight tracked. */
+static __always_inline bool fsev_thresholds_traced(__u32 dev)
+{
+    struct fsev_trace_config *config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+
+    return config && (config->types & FSEV_TRACE_THRESH) && config->levels;
+}
+
+/* Fires at the start of ext4_mb_new_blocks(). The thread is searching
+ * until ext4_allocate_blocks. An allocation not reserved by delalloc first
+ * claims its length on the dirty-cluster counter: that claim is in flight
+ * until then too. Near full the claim may be cut short or fail without
+ * ext4_allocate_blocks firing, so a request that might not fit whole is
+ * neither counted nor marked as searching. */
+SEC("tp_btf/ext4_request_blocks")
+int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
+{
+    struct super_block *sb = ar->inode->i_sb;
+    struct fsev_ext4_space space;
+    unsigned int len = ar->len;
+    __u64 available, wanted;
+    __u32 dev = sb->s_dev;
+
+    if (len == 0 || !fsev_thresholds_traced(dev))
+        return 0;
+    if (BPF_CORE_READ(fsev_ext4_sb_info(sb), s_mount_state) & EXT4_FC_REPLAY)
+        return 0;
+    if (ar->flags & EXT4_MB_DELALLOC_RESERVED) {
+        fsev_search_started(dev, 0);
+        return 0;
+    }
+    /* Room as the claim will see it: other threads' claims are on the
+     * counter already, so the space in flight is not added. */
+    fsev_ext4_space_read(sb, &space);
+    available = fsev_ext4_space_available(&space, 0, false);
+    wanted = ((__u64)len + approximation_margin_clusters) << space.cluster_bits;
+    if (available >= wanted)
+        fsev_search_started(dev, len);
+    return 0;
+}
+
+/* Fires at the end of ext4_mb_new_blocks(), after both counters were
+ * updated; len (clusters) == 0 means the allocation failed. The search and
+ * any claim end here. A delalloc data extent is off the free-cluster
+ * counter but its reservation stays on the dirty-cluster counter until
+ * ext4_da_update_reserve_space: it is in flight until then. Other blocks
+ * flagged as delalloc-reserved (an extent-tree block during writeback) were
+ * never reserved: they are simply used. */
 SEC("tp_btf/ext4_allocate_blocks")
 int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned long long block)
 {
     struct super_block *sb = ar->inode->i_sb;
     unsigned int len = ar->len;
     unsigned int flags = ar->flags;
+    __u32 dev = sb->s_dev;
+    bool delalloc_data =
+        (flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) && len > 0;
 
-    if (len == 0) {
-        if (!fsev_is_daemon())
-            fsev_allocation_failed(sb, flags);
-        return 0;
-    }
-    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len,
-                              (flags & EXT4_MB_DELALLOC_RESERVED) ? len : 0);
+    fsev_search_ended(dev, delalloc_data ? len : 0, fsev_thresholds_traced(dev));
+    if (len == 0 && !fsev_is_daemon())
+        fsev_allocation_failed(sb, flags);
+    /* Also after a failure: a crossing left undecided while this thread was
+     * searching is decided now. */
+    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len, 0, false);
 }
 
-/* Fires before ext4 returns the blocks to the free-cluster counter. */
+/* The clusters ext4_free_blocks() gives back for `count` blocks from
+ * `block`: whole clusters, except partial first / last ones it is told to
+ * keep (the same rounding as the kernel's). */
+static __always_inline __u64 fsev_freed_clusters(struct super_block *sb, __u64 block,
+                                                 __u64 count, int flags)
+{
+    __u32 cluster_bits = BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 31;
+    __u64 ratio = 1ull << cluster_bits, overflow;
+
+    if (cluster_bits == 0)
+        return count;
+    overflow = block & (ratio - 1);
+    if (overflow) {
+        if (flags & EXT4_FREE_BLOCKS_NOFREE_FIRST_CLUSTER) {
+            overflow = ratio - overflow;
+            if (count <= overflow)
+                return 0;
+            count -= overflow;
+        } else {
+            count += overflow;
+        }
+    }
+    overflow = count & (ratio - 1);
+    if (overflow) {
+        if (flags & EXT4_FREE_BLOCKS_NOFREE_LAST_CLUSTER) {
+            if (count <= overflow)
+                return 0;
+            count -= overflow;
+        } else {
+            count += ratio - overflow;
+        }
+    }
+    return count >> cluster_bits;
+}
+
+/* Fires before ext4 returns the blocks to the free-cluster counter. A
+ * delalloc extent this thread still has in flight is being given back (an
+ * error path after the allocation): once freed it is no longer in flight,
+ * its reservation simply stays. */
 SEC("tp_btf/ext4_free_blocks")
 int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long count, int flags)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_FREE_BLOCKS, count, count);
+    struct super_block *sb = inode->i_sb;
+    __s64 freed = fsev_freed_clusters(sb, block, count, flags);
+
+    fsev_space_changed(sb, FSEV_SRC_FREE_BLOCKS, count,
+                       freed - fsev_own_allocation_in_flight(sb->s_dev), true);
+    fsev_allocation_settled();
+    return 0;
 }
 
 /* Fires after the dirty-cluster counter went up (space is reserved). Two
@@ -245,7 +388,7 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0);
+    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0, false);
 }
 
 /* Kernels before 6.10 reserve one cluster per call and pass only the inode
@@ -253,22 +396,30 @@ int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 SEC("tp_btf/ext4_da_reserve_space")
 int BPF_PROG(on_da_reserve_space_one_cluster, struct inode *inode)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0);
+    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0, false);
 }
 
 /* Fires before the dirty-cluster counter drops by `freed`. */
 SEC("tp_btf/ext4_da_release_space")
 int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed);
+    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed, true);
 }
 
-/* Fires before the dirty-cluster counter drops by `used` (writeback turned a
- * reservation into an allocation, already counted at allocate_blocks). */
+/* Fires before the dirty-cluster counter drops by `used` clusters (under
+ * the inode's reservation lock, right before the drop): writeback turned a
+ * reservation into the allocation made just before, in this thread, whose
+ * window closes here. */
 SEC("tp_btf/ext4_da_update_reserve_space")
 int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quota_claim)
 {
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_UPDATE, used, used);
+    struct super_block *sb = inode->i_sb;
+
+    /* The drop of `used` replaces this thread's extent in flight. */
+    fsev_space_changed(sb, FSEV_SRC_DA_UPDATE, used,
+                       used - fsev_own_allocation_in_flight(sb->s_dev), true);
+    fsev_allocation_settled();
+    return 0;
 }
 
 /* Errors are reported for every ext4 superblock the daemon traces for ERR
@@ -286,7 +437,7 @@ static __always_inline struct fsev_record *fsev_error_record(struct super_block 
         trace_id = config->trace_id;
     else if (!emit_raw_records)
         return NULL;
-    record = fsev_reserve(sb, source, 0, fsev_ext4_available_blocks(sb, 0, true));
+    record = fsev_reserve(sb, source, 0, fsev_available_now(sb, 0));
     if (!record)
         return NULL;
     record->trace_id = trace_id;
@@ -441,6 +592,10 @@ static __always_inline int fsev_name_enospc(long nr, struct pt_regs *regs)
     return 0;
 }
 
+#include "other_fs.bpf.h"
+
+/* Attached while some entry asks for warn, or for thresholds on a
+ * filesystem without exact hooks (whose writes it signals). */
 SEC("tp_btf/sys_exit")
 int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
 {
@@ -448,6 +603,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     struct super_block *sb;
     long nr, fd;
 
+    if (ret >= 0)
+        return fsev_syscall_activity(regs);
     if (ret != -ENOSPC)
         return 0;
     if (fsev_is_daemon())
@@ -456,8 +613,10 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     if (!fsev_written_fd(nr, regs, &fd))
         return fsev_name_enospc(nr, regs);
     sb = fsev_fd_superblock(fd);
-    if (!sb || BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
+    if (!sb)
         return 0;
+    if (BPF_CORE_READ(sb, s_magic) != EXT4_SUPER_MAGIC)
+        return fsev_other_fs_enospc(sb, nr);
     record = fsev_warning(sb, FSEV_SRC_SYSCALL_ENOSPC, FS_WARN_ENOSPC);
     if (!record)
         return 0;

@@ -10,3 +10,5 @@
 
 struct fsev_record layout_fsev_record;
 struct fsev_trace_config layout_fsev_trace_config;
+struct fsev_superblock_in_flight layout_fsev_superblock_in_flight;
+struct fsev_activity layout_fsev_activity;

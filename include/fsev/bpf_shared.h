@@ -30,7 +30,12 @@ enum fsev_source {
      * -ENOSPC: no room for an inode or directory block, i.e. metadata. The
      * daemon resolves `path` to its filesystem. */
     FSEV_SRC_SYSCALL_ENOSPC_PATH = 10,
-    FSEV_SRC_MAX = 11,
+    /* A traced filesystem without exact space hooks (not ext4) was written,
+     * truncated, written back or committed: the daemon checks it with
+     * statfs. Rate-limited per superblock in BPF (bpf/other_fs.bpf.h). */
+    FSEV_SRC_SPACE_ACTIVITY = 11,
+    FSEV_SRC_XFS_SHUTDOWN = 12,     /* xfs_force_shutdown; `blocks` holds its SHUTDOWN_* flags */
+    FSEV_SRC_MAX = 13,
 };
 
 /* Event-type bits of a trace entry (the config's info,warn,err,thr). */
@@ -60,6 +65,24 @@ struct fsev_trace_config {
     __u32 reached;     /* FSEV_LOWER_REACHED | FSEV_UPPER_REACHED */
 };
 
+/*
+ * Value of the space_in_flight map, keyed by the kernel dev_t: ext4 work
+ * half done on one superblock (bpf/space_in_flight.bpf.h). Written only by
+ * the BPF programs with atomic adds; the tests read it to check that
+ * nothing stays in flight once the filesystem is quiet.
+ */
+struct fsev_superblock_in_flight {
+    __s64 clusters;    /* claimed + allocated, not yet in both counters */
+    __s64 searching;   /* threads inside ext4_mb_new_blocks() */
+    __u64 generation;  /* +1 whenever a search starts or ends */
+    __u64 changed_ns;  /* bpf_ktime_get_ns() of the last generation change */
+    /* The last hook that fired before ext4 applied its change (a free, a
+     * released or updated reservation): when, and in which thread. */
+    __u64 announced_ns;
+    __u32 announcer_tid;
+    __u32 padding;
+};
+
 /* One ring-buffer record: something happened on one ext4 superblock. */
 struct fsev_record {
     __u64 timestamp_ns;     /* bpf_ktime_get_ns() */
@@ -82,6 +105,14 @@ struct fsev_record {
     char fs_id[32];          /* sb->s_id, e.g. loop0: the /sys/fs/ext4 directory */
     char path[FSEV_PATH_LEN]; /* FSEV_SRC_SYSCALL_ENOSPC_PATH: the path, as the task gave it */
     __u64 superblock; /* ext4_error: kernel address of the super_block, for read_ext4_state */
+};
+
+/* Value of the activity_signals map (kernel dev_t -> this): when BPF last
+ * saw space activity on a filesystem without exact hooks, and when it last
+ * signalled the daemon about it (at most once per interval). */
+struct fsev_activity {
+    __u64 last_signal_ns;   /* bpf_ktime_get_ns() */
+    __u64 last_activity_ns; /* bpf_ktime_get_ns() */
 };
 
 /* What read_ext4_state returns, as bits. */

@@ -53,6 +53,7 @@ enum fs_event_attr {
     FS_EVENT_ATR_DATA = 7,      /* u64: available blocks (THRESH) */
     FS_EVENT_ATR_DIRECTION = 8, /* u32: enum fs_event_direction (THRESH) */
     FS_EVENT_ATR_BLOCK_SIZE = 9, /* u32: bytes per block, to scale ATR_DATA (THRESH) */
+    FS_EVENT_ATR_COUNT_SOURCE = 10, /* u32: enum fs_event_count_source (THRESH) */
     __FS_EVENT_ATR_MAX,
 };
 #define FS_EVENT_ATR_MAX (__FS_EVENT_ATR_MAX - 1)
@@ -62,7 +63,8 @@ enum fs_event_attr {
  *   NEW_TRACE           FS_ID, MOUNT
  *   INFO, WARN, ERR     FS_ID, DEV_MAJOR + DEV_MINOR (when the filesystem has
  *                       a device), ID, CAUSED_ID (0 when no task caused it)
- *   THRESH              as above, plus DATA, DIRECTION and BLOCK_SIZE
+ *   THRESH              as above, plus DATA, DIRECTION, BLOCK_SIZE and
+ *                       COUNT_SOURCE
  * BLOCK_SIZE travels only with DATA, the one value it scales; it is left out
  * when the block size is not known. Attributes appear in the order above.
  * nlmsg_seq grows by one per message the daemon sends (all types together),
@@ -74,6 +76,19 @@ enum fs_event_direction {
     FS_EVENT_DIR_NONE = 0,
     FS_EVENT_DIR_FILLING = 1, /* available blocks fell to or below the level */
     FS_EVENT_DIR_FREEING = 2, /* available blocks rose above the level */
+};
+
+/* FS_EVENT_ATR_COUNT_SOURCE: how ATR_DATA was obtained, so a consumer knows
+ * how late a crossing can be reported (docs/filesystems.md). */
+enum fs_event_count_source {
+    FS_EVENT_COUNT_UNKNOWN = 0,
+    /* Read by BPF from the filesystem's own counters at the moment the space
+     * changed (ext4): reported at the crossing itself. */
+    FS_EVENT_COUNT_EXACT = 1,
+    /* statfs by the daemon: when the threshold was armed, or on activity of
+     * a filesystem without exact hooks (XFS, btrfs, tmpfs); reported within
+     * the documented latency of the crossing. */
+    FS_EVENT_COUNT_STATFS = 2,
 };
 
 #endif /* FSEV_FS_EVENT_H */

@@ -70,13 +70,20 @@ TEST_F(ProbesTest, EveryProgramAttachesToItsTracepoint) {
     std::vector<std::string> attached = probes_->attached_programs();
     std::set<std::string> expected = {"tp_btf/ext4_allocate_blocks",
                                       "tp_btf/ext4_free_blocks",
+                                      "tp_btf/ext4_request_blocks",
                                       "tp_btf/ext4_da_reserve_space",
                                       "tp_btf/ext4_da_release_space",
                                       "tp_btf/ext4_da_update_reserve_space",
                                       "tp_btf/ext4_error",
                                       "tp_btf/ext4_shutdown",
                                       "tp_btf/sys_exit"};
+    // XFS shutdowns, where xfs (built in or a loaded module) has the
+    // tracepoint. The activity programs for other filesystems attach only
+    // while an entry needs them.
+    if (probes_->kernel_features().has_tracepoint("xfs_force_shutdown"))
+        expected.insert("tp_btf/xfs_force_shutdown");
     EXPECT_EQ(std::set<std::string>(attached.begin(), attached.end()), expected);
+    EXPECT_FALSE(probes_->watching_space_activity());
 }
 
 // Kernels before 6.10 (Debian 12's 6.1) pass ext4_da_reserve_space only the

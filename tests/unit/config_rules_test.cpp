@@ -146,18 +146,23 @@ TEST_F(RulesTest, ARuleAppliesToFilesystemsMountedLaterAndStopsAtUnmount) {
 }
 
 TEST_F(RulesTest, AFilesystemThatCannotDeliverATypeGetsWhatItCanAndANotice) {
-    write("@ext4,xfs,btrfs info,warn,err,thr 10% 5%");
+    mounts.mount(kLoop, "/mnt/usb", "vfat", "/dev/sda1");
+    write("@ext4,xfs,vfat info,warn,err,thr 10% 5%");
     const TraceEntry *xfs = entry_at("/mnt/xfs");
     ASSERT_TRUE(xfs);
-    EXPECT_EQ(xfs->types, TRACE_INFO);
-    EXPECT_FALSE(xfs->has_lower);
+    EXPECT_EQ(xfs->types, TRACE_ALL);  // thresholds checked with statfs on activity
+    const TraceEntry *usb = entry_at("/mnt/usb");
+    ASSERT_TRUE(usb);
+    EXPECT_EQ(usb->types, TRACE_INFO);
+    EXPECT_FALSE(usb->has_lower);
     ASSERT_EQ(notices.size(), 1u);
-    EXPECT_NE(notices[0].find("xfs cannot deliver warn,err,thr"), std::string::npos) << notices[0];
-    EXPECT_NE(notices[0].find("/mnt/xfs"), std::string::npos) << notices[0];
+    EXPECT_NE(notices[0].find("vfat cannot deliver warn,err,thr"), std::string::npos) << notices[0];
+    EXPECT_NE(notices[0].find("/mnt/usb"), std::string::npos) << notices[0];
 }
 
 TEST_F(RulesTest, ARuleForTypesAFilesystemCannotDeliverLeavesItUntraced) {
-    write("@xfs thr 10%");
+    mounts.mount(kLoop, "/mnt/usb", "vfat", "/dev/sda1");
+    write("@vfat thr 10%");
     EXPECT_TRUE(table.entries().empty());
     ASSERT_EQ(notices.size(), 1u);
     EXPECT_NE(notices[0].find("not traced"), std::string::npos) << notices[0];

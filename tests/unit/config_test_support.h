@@ -25,6 +25,8 @@ class FakeResolver : public PathResolver {
         add("/mnt/my disk", makedev(7, 0), "/mnt/my disk", "ext4", "/dev/loop0");
         add("/mnt/xfs", makedev(254, 64), "/mnt/xfs", "xfs", "/dev/vde1");
         add("/tmp", makedev(0, 40), "/tmp", "tmpfs", "tmpfs");
+        add("/mnt/btrfs", makedev(0, 50), "/mnt/btrfs", "btrfs", "/dev/vdf1");
+        add("/mnt/usb", makedev(8, 1), "/mnt/usb", "vfat", "/dev/sda1");
         // /srv/data: 1000000 blocks of 4 KiB; /mnt/my disk: 65536 of 1 KiB.
         sizes[makedev(254, 16)] = {1000000, 4096};
         sizes[makedev(7, 0)] = {65536, 1024};

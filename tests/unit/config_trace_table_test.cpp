@@ -201,24 +201,49 @@ TEST_F(TraceTableTest, Ext4CanDeliverEveryType) {
     EXPECT_EQ(write_error("/srv/data info,warn,err,thr 10 5"), 0);
 }
 
-TEST_F(TraceTableTest, OtherFilesystemsDeliverOnlyInfo) {
-    EXPECT_EQ(write_error("/mnt/xfs info"), 0);
+TEST_F(TraceTableTest, OtherFilesystemsDeliverWhatTheirHooksAllow) {
+    // Thresholds and ENOSPC on every filesystem that holds space; errors
+    // where the kernel reports them (xfs shutdowns).
     for (std::string_view request :
-         {"/mnt/xfs warn", "/mnt/xfs err", "/mnt/xfs thr 10", "/tmp info,warn", "/tmp thr 10 5"}) {
+         {"/mnt/xfs info,warn,err,thr 10 5", "/tmp info,warn,thr 10 5", "/mnt/btrfs warn,thr 10"})
+        EXPECT_EQ(write_error(request), 0) << request << ": " << message;
+    EXPECT_EQ(write_error("/tmp err"), EOPNOTSUPP);
+    EXPECT_NE(message.find("tmpfs cannot deliver err events (it can: info,warn,thr)"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(write_error("/mnt/btrfs err"), EOPNOTSUPP);
+    EXPECT_NE(message.find("btrfs has no tracepoint for its errors"), std::string::npos) << message;
+    EXPECT_EQ(write_error("/mnt/usb info"), 0);
+    for (std::string_view request : {"/mnt/usb warn", "/mnt/usb thr 10"})
         EXPECT_EQ(write_error(request), EOPNOTSUPP) << request;
-    }
-    EXPECT_NE(message.find("tmpfs cannot deliver"), std::string::npos) << message;
-    ASSERT_EQ(entries().size(), 1u);
-    EXPECT_EQ(entries()[0].types, TRACE_INFO);
+    EXPECT_NE(message.find("no space or error hooks for vfat"), std::string::npos) << message;
+    ASSERT_EQ(entries().size(), 4u);
+    EXPECT_EQ(entries()[3].types, TRACE_INFO);
     // Removal is always allowed.
-    EXPECT_EQ(write_error("!/mnt/xfs info"), 0);
+    EXPECT_EQ(write_error("!/mnt/usb info"), 0);
+}
+
+TEST_F(TraceTableTest, ErrorsAreRefusedWhereTheKernelLacksTheHook) {
+    FilesystemSupport support;
+    support.errors_unavailable("xfs", "this kernel has no xfs_force_shutdown tracepoint");
+    TraceTable limited(100, support);
+    try {
+        limited.apply_write("/mnt/xfs err", resolver);
+        FAIL() << "xfs err accepted without the hook";
+    } catch (const RequestError &error) {
+        EXPECT_EQ(error.error_number(), EOPNOTSUPP);
+        EXPECT_NE(std::string(error.what()).find("no xfs_force_shutdown tracepoint"),
+                  std::string::npos)
+            << error.what();
+    }
+    EXPECT_NO_THROW(limited.apply_write("/mnt/xfs warn,thr 10", resolver));
 }
 
 TEST_F(TraceTableTest, ABadRequestLeavesEverythingAsItWas) {
     // SPEC difference: the RFC applied the requests before the bad one.
     write("/srv/data warn");
     for (std::string_view text :
-         {"/home info; /srv/data bogus", "/home info; /nope info", "!/srv/data; /tmp warn",
+         {"/home info; /srv/data bogus", "/home info; /nope info", "!/srv/data; /tmp err",
           "/var/lib info; /srv/data thr 1 2", "\n;/home err\n!/home\n!/home"}) {
         int error = write_error(text);
         EXPECT_NE(error, 0) << text;

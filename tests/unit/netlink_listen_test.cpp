@@ -72,6 +72,17 @@ FsEventMessage thresh_message() {
     return message;
 }
 
+TEST(NetlinkListenText, HowTheCountWasObtained) {
+    FsEventMessage message = thresh_message();
+    message.counted_by = FS_EVENT_COUNT_STATFS;
+    EXPECT_EQ(human_line(message),
+              "THRESH FS_THRESH_LR_REACHED seq=7 fs_id=1 dev=7:0 caused_pid=4242 "
+              "available_blocks=9000 direction=filling block_size=4096 count=statfs");
+    message.counted_by = FS_EVENT_COUNT_EXACT;
+    EXPECT_NE(json_line(message).find(R"("count":"exact")"), std::string::npos)
+        << json_line(message);
+}
+
 TEST(NetlinkListenText, HumanLines) {
     EXPECT_EQ(human_line(thresh_message()),
               "THRESH FS_THRESH_LR_REACHED seq=7 fs_id=1 dev=7:0 caused_pid=4242 "

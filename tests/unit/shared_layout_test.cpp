@@ -59,6 +59,21 @@ const Layout kTraceConfigLayout = {
     FSEV_FIELD(fsev_trace_config, levels),      FSEV_FIELD(fsev_trace_config, reached),
 };
 
+const Layout kInFlightLayout = {
+    FSEV_FIELD(fsev_superblock_in_flight, clusters),
+    FSEV_FIELD(fsev_superblock_in_flight, searching),
+    FSEV_FIELD(fsev_superblock_in_flight, generation),
+    FSEV_FIELD(fsev_superblock_in_flight, changed_ns),
+    FSEV_FIELD(fsev_superblock_in_flight, announced_ns),
+    FSEV_FIELD(fsev_superblock_in_flight, announcer_tid),
+    FSEV_FIELD(fsev_superblock_in_flight, padding),
+};
+
+const Layout kActivityLayout = {
+    FSEV_FIELD(fsev_activity, last_signal_ns),
+    FSEV_FIELD(fsev_activity, last_activity_ns),
+};
+
 struct BtfDeleter {
     void operator()(btf *object) const { btf__free(object); }
 };
@@ -108,6 +123,15 @@ TEST_F(SharedLayoutTest, RingBufferRecordIsLaidOutAlikeOnBothSides) {
 
 TEST_F(SharedLayoutTest, TracedSuperblockValueIsLaidOutAlikeOnBothSides) {
     expect_same_layout("fsev_trace_config", sizeof(fsev_trace_config), kTraceConfigLayout);
+}
+
+TEST_F(SharedLayoutTest, SpaceInFlightValueIsLaidOutAlikeOnBothSides) {
+    expect_same_layout("fsev_superblock_in_flight", sizeof(fsev_superblock_in_flight),
+                       kInFlightLayout);
+}
+
+TEST_F(SharedLayoutTest, ActivityValueIsLaidOutAlikeOnBothSides) {
+    expect_same_layout("fsev_activity", sizeof(fsev_activity), kActivityLayout);
 }
 
 }  // namespace

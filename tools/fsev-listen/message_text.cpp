@@ -24,6 +24,18 @@ std::string escaped_path(const std::string &path) {
     return out;
 }
 
+// FS_EVENT_ATR_COUNT_SOURCE as a word.
+std::string count_source_name(uint32_t source) {
+    switch (source) {
+        case FS_EVENT_COUNT_EXACT:
+            return "exact";
+        case FS_EVENT_COUNT_STATFS:
+            return "statfs";
+        default:
+            return std::to_string(source);
+    }
+}
+
 }  // namespace
 
 std::string human_line(const FsEventMessage &m) {
@@ -47,6 +59,7 @@ std::string human_line(const FsEventMessage &m) {
     if (m.data) field("available_blocks", std::to_string(*m.data));
     if (m.direction) field("direction", direction_name(*m.direction));
     if (m.block_size) field("block_size", std::to_string(*m.block_size));
+    if (m.counted_by) field("count", count_source_name(*m.counted_by));
     return line;
 }
 
@@ -68,6 +81,7 @@ std::string json_line(const FsEventMessage &m) {
     if (m.data) object["available_blocks"] = *m.data;
     if (m.direction) object["direction"] = direction_name(*m.direction);
     if (m.block_size) object["block_size"] = *m.block_size;
+    if (m.counted_by) object["count"] = count_source_name(*m.counted_by);
     // A mount point that is not UTF-8 gets U+FFFD rather than breaking the line.
     return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

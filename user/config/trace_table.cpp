@@ -57,11 +57,8 @@ FilesystemSize PathResolver::size(const ResolvedFilesystem &filesystem) {
                             "no size known for " + filesystem.mount_point);
 }
 
-uint32_t deliverable_types(const std::string &fstype) {
-    return fstype == "ext4" ? TRACE_ALL : TRACE_INFO;
-}
-
-TraceTable::TraceTable(uint32_t max_id) : max_id_(max_id < 1 ? 1 : max_id) {}
+TraceTable::TraceTable(uint32_t max_id, FilesystemSupport support)
+    : max_id_(max_id < 1 ? 1 : max_id), support_(std::move(support)) {}
 
 void TraceTable::add_observer(TraceTableObserver *observer) {
     std::lock_guard lock(apply_mutex_);
@@ -179,12 +176,13 @@ void TraceTable::apply_request(Staged &staged, const Request &request,
         return;
     }
 
-    uint32_t unsupported = request.types & ~deliverable_types(filesystem.fstype);
+    uint32_t deliverable = support_.deliverable_types(filesystem.fstype);
+    uint32_t unsupported = request.types & ~deliverable;
     if (unsupported)
         throw RequestError(EOPNOTSUPP, request.describe() + ": " + filesystem.fstype +
                                            " cannot deliver " + type_names(unsupported) +
-                                           " events (it can: " +
-                                           type_names(deliverable_types(filesystem.fstype)) + ")");
+                                           " events (it can: " + type_names(deliverable) + "): " +
+                                           support_.why_not(filesystem.fstype, unsupported));
     bool has_thresh = found != staged.entries.end() && (found->second.types & TRACE_THRESH);
     if ((request.types & TRACE_THRESH) && !has_thresh && !request.lower)
         throw RequestError(EINVAL, request.describe() + ": thr needs L1 (and optionally L2)");
@@ -195,6 +193,7 @@ void TraceTable::apply_request(Staged &staged, const Request &request,
         if (entry.id == 0)
             throw RequestError(ENOSPC, request.describe() + ": every trace id is in use");
         entry.device = filesystem.device;
+        entry.file_device = filesystem.file_device ? filesystem.file_device : filesystem.device;
         entry.mount_point = filesystem.mount_point;
         entry.fstype = filesystem.fstype;
         entry.source = filesystem.source;
@@ -306,7 +305,7 @@ void TraceTable::apply_rules(Staged &staged, bool refresh) const {
         }
         wanted.rule = '@' + rule->selector.text;
         std::string cannot;
-        uint32_t deliverable = deliverable_types(mount->fstype);
+        uint32_t deliverable = support_.deliverable_types(mount->fstype);
         wanted.types = rule->types & deliverable;
         if (rule->types & ~deliverable)
             cannot = mount->fstype + " cannot deliver " + type_names(rule->types & ~deliverable);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/filesystem_support.h"
 #include "config/request.h"
 #include "config/rule.h"
 #include "trace/trace_entry.h"
@@ -19,10 +20,12 @@ namespace fsev {
 
 // The filesystem a request's MOUNT names, as the writer sees it.
 struct ResolvedFilesystem {
-    dev_t device = 0;         // st_dev: the superblock
+    dev_t device = 0;         // the superblock's device (the mount table's major:minor)
     std::string mount_point;  // where it is mounted (unescaped)
     std::string fstype;
-    std::string source;         // device path, or what the mount table shows
+    std::string source;  // device path, or what the mount table shows
+    // st_dev of the path; 0 = device. Differs on btrfs (one per subvolume).
+    dev_t file_device = 0;
     bool block_backed = false;  // on a block device (what a `blockdev` rule selects)
 };
 
@@ -52,10 +55,6 @@ class MountedFilesystems {
     virtual FilesystemSize size(const ResolvedFilesystem &filesystem) = 0;
 };
 
-// Which TraceTypes a filesystem type can deliver today: ext4 all four; any
-// other type only info (its umount is seen in the mount table).
-uint32_t deliverable_types(const std::string &fstype);
-
 // The live trace entries, one per superblock, keyed by their id.
 // Thread-safe: a write (from the FUSE thread), the mount watcher (event loop)
 // and readers may call in at the same time. Changes are applied atomically
@@ -64,7 +63,8 @@ uint32_t deliverable_types(const std::string &fstype);
 // Observers may call entries()/listing() but must not change the table.
 class TraceTable {
   public:
-    explicit TraceTable(uint32_t max_id = UINT32_MAX);
+    explicit TraceTable(uint32_t max_id = UINT32_MAX,
+                        FilesystemSupport support = FilesystemSupport());
 
     void add_observer(TraceTableObserver *observer);
     // Where rules find filesystems; without it rules are kept but match nothing.
@@ -121,6 +121,8 @@ class TraceTable {
     std::vector<TraceTableObserver *> observers_;
     MountedFilesystems *mounted_ = nullptr;
     std::function<void(const std::string &)> notice_sink_;
+    // Which types each filesystem can deliver.
+    const FilesystemSupport support_;
 };
 
 }  // namespace fsev

@@ -18,10 +18,28 @@ namespace fsev {
 
 namespace {
 
+// Filesystems without exact hooks: at most one BPF signal per superblock
+// per interval, and one trailing statfs this long after a signal
+// (docs/filesystems.md gives the latency this yields).
+constexpr std::chrono::milliseconds kActivityInterval{20};
+
 ProbeOptions probe_options(const DaemonOptions &options) {
     ProbeOptions probe = probe_options_for_self();
     probe.emit_raw_records = options.print_records;
+    probe.activity_interval_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(kActivityInterval).count();
     return probe;
+}
+
+// What the config file accepts per filesystem type on this kernel.
+FilesystemSupport filesystem_support(const KernelFeatures &kernel) {
+    FilesystemSupport support;
+    if (!kernel.has_tracepoint("xfs_force_shutdown"))
+        support.errors_unavailable(
+            "xfs",
+            "this kernel shows no xfs_force_shutdown tracepoint (xfs was not loaded when "
+            "fsev-bpf started: run 'modprobe xfs' before starting it)");
+    return support;
 }
 
 }  // namespace
@@ -32,7 +50,10 @@ Daemon::Daemon(const DaemonOptions &options)
       probes_(probe_options(options)),
       trace_sync_(
           probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event); },
-          [this](bool warn_wanted) { watch_syscalls(warn_wanted); }),
+          [this](bool warn_wanted) { want_programs(warn_wanted, std::nullopt); },
+          [this](bool activity_wanted) { want_programs(std::nullopt, activity_wanted); }),
+      space_checks_([this](uint32_t trace_id) { return trace_sync_.check_space(trace_id); },
+                    kActivityInterval),
       interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
                    [this](dev_t device) { return trace_sync_.find_by_device(device); },
                    [this](uint64_t superblock) { return probes_.ext4_state(superblock); }),
@@ -46,7 +67,7 @@ Daemon::Daemon(const DaemonOptions &options)
           [this](dev_t device) { interpreter_.writable_again(kernel_dev_from_user(device)); }),
       // Ids wrap within the BPF map's capacity, so the table can never hold
       // more entries than the kernel side can watch (ENOSPC beyond).
-      trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS) {
+      trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS, filesystem_support(probes_.kernel_features())) {
     sinks_.push_back(&publisher_);
     sinks_.push_back(&metrics_);
     probes_.attach();
@@ -65,6 +86,12 @@ Daemon::Daemon(const DaemonOptions &options)
         records_->drain();
         std::cout.flush();
     });
+    loop_.watch(space_checks_.fd(), [this] {
+        space_checks_.on_timer();
+        std::cout.flush();
+    });
+    trace_sync_.set_activity_map(probes_.activity_map_fd());
+    metrics_.set_space_checks_source([this] { return space_checks_.checks(); });
 
     // Told in this order: the BPF map first, so the kernel side watches an
     // entry before anyone hears of it.
@@ -83,11 +110,10 @@ Daemon::Daemon(const DaemonOptions &options)
     }
     loop_.watch(
         mount_watcher_.fd(), [this] { on_mounts_changed(); }, EPOLLPRI);
-    // Until an entry asks for warn, no program runs on every syscall.
-    bool warn_wanted = false;
-    for (const TraceEntry &entry : trace_table_.entries())
-        warn_wanted = warn_wanted || (entry.types & TRACE_WARN);
-    watch_syscalls(warn_wanted);
+    // attach() attached the syscall-exit program once, to fail start-up on a
+    // kernel that refuses it; until an entry asks for warn or activity-checked
+    // thresholds, no program runs on every syscall.
+    want_programs(std::nullopt, std::nullopt);
     // The startup file may name a filesystem that went away meanwhile.
     trace_table_.sync_with_mounts(mount_watcher_.mount_points());
 
@@ -131,19 +157,34 @@ Daemon::~Daemon() = default;
 
 void Daemon::on_record(const fsev_record &record) {
     if (options_.print_records) std::cout << format_record(record) << '\n';
+    if (record.source == FSEV_SRC_SPACE_ACTIVITY) {
+        space_checks_.signalled(record.trace_id);
+        return;
+    }
     for (const auto &[event, suppressed] : interpreter_.interpret(record))
         publish(event, suppressed);
 }
 
-void Daemon::watch_syscalls(bool wanted) {
-    try {
-        probes_.watch_syscalls(wanted);
-    } catch (const std::system_error &error) {
-        // The entries still work; only ENOSPC goes unseen. Say so.
+void Daemon::want_programs(std::optional<bool> warn, std::optional<bool> activity) {
+    std::lock_guard lock(wanted_mutex_);
+    if (warn) warn_wanted_ = *warn;
+    if (activity) activity_wanted_ = *activity;
+    auto complain = [](const char *what, const std::system_error &error) {
         std::string line =
-            std::string("fsev-bpf: ENOSPC warnings unavailable: ") + error.what() + "\n";
+            std::string("fsev-bpf: ") + what + " unavailable: " + error.what() + "\n";
         if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
         }
+    };
+    try {
+        probes_.watch_syscalls(warn_wanted_ || activity_wanted_);
+    } catch (const std::system_error &error) {
+        // The entries still work; only what the program sees goes unseen.
+        complain("ENOSPC warnings and write activity", error);
+    }
+    try {
+        probes_.watch_space_activity(activity_wanted_);
+    } catch (const std::system_error &error) {
+        complain("page-cache and writeback activity", error);
     }
 }
 

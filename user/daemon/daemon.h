@@ -21,6 +21,7 @@
 #include "metrics/registry.h"
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
+#include "trace/space_checks.h"
 
 namespace fsev {
 
@@ -44,7 +45,10 @@ class Daemon {
     // and from the config writer thread.
     void publish(const Event &event, uint64_t suppressed_before = 0);
     void on_mounts_changed();
-    void watch_syscalls(bool wanted);
+    // Which on-demand programs run: the syscall-exit one while an entry
+    // wants warn or activity-checked thresholds, the activity ones for the
+    // latter.
+    void want_programs(std::optional<bool> warn, std::optional<bool> activity);
     // A write to the config file: applied, or the errno to fail it with.
     int on_config_write(std::string_view data, const Writer &writer);
 
@@ -54,6 +58,10 @@ class Daemon {
     FsEventPublisher publisher_;
     Ext4Probes probes_;
     BpfTraceSync trace_sync_;
+    std::mutex wanted_mutex_;
+    bool warn_wanted_ = false;
+    bool activity_wanted_ = false;
+    SpaceChecks space_checks_;
     RecordInterpreter interpreter_;
     std::mutex publish_mutex_;
     std::vector<EventSink *> sinks_;

@@ -21,6 +21,7 @@ struct Event {
     uint64_t available_blocks = 0;           // FS_EVENT_ATR_DATA (THRESH)
     uint32_t direction = FS_EVENT_DIR_NONE;  // THRESH only
     uint32_t block_size = 0;                 // bytes per block; 0 when unknown
+    uint32_t counted_by = 0;                 // enum fs_event_count_source (THRESH)
     std::string mount_point;                 // FS_EVENT_ATR_MOUNT (NEW_TRACE); also for display
 };
 

@@ -27,6 +27,12 @@ std::string_view source_name(uint32_t source) {
             return "ext4_shutdown";
         case FSEV_SRC_SYSCALL_ENOSPC:
             return "syscall_enospc";
+        case FSEV_SRC_SYSCALL_ENOSPC_PATH:
+            return "syscall_enospc_path";
+        case FSEV_SRC_SPACE_ACTIVITY:
+            return "space_activity";
+        case FSEV_SRC_XFS_SHUTDOWN:
+            return "xfs_force_shutdown";
         default:
             return "unknown";
     }

@@ -29,6 +29,18 @@ constexpr auto kPollStep = 1ms;
 
 }  // namespace
 
+uint32_t xfs_shutdown_event_id(uint64_t flags) {
+    // SHUTDOWN_* of fs/xfs/xfs_mount.h, stable since 2.6.
+    constexpr uint64_t kMetaIoError = 0x1, kLogIoError = 0x2, kForceUmount = 0x4,
+                       kCorruptInCore = 0x8, kCorruptOnDisk = 0x10, kDeviceRemoved = 0x20;
+    if (flags & (kCorruptInCore | kCorruptOnDisk)) return FS_ERR_CORRUPTED;
+    // The administrator's goingdown ioctl (xfs_io -x -c shutdown) passes
+    // FORCE_UMOUNT, with LOG_IO_ERROR when it skips the log flush.
+    if (flags & kForceUmount) return FS_ERR_SHUTDOWN;
+    if (flags & (kMetaIoError | kLogIoError | kDeviceRemoved)) return FS_ERR_INTERNAL;
+    return FS_ERR_UNKNOWN;
+}
+
 RecordInterpreter::RecordInterpreter(EntryLookup lookup, DeviceLookup device_lookup,
                                      Ext4StateReader ext4_state, ErrorRateLimiter limiter)
     : lookup_(std::move(lookup)),
@@ -140,8 +152,10 @@ std::vector<RecordInterpreter::Interpreted> RecordInterpreter::interpret(
     event.direction = record.direction;
     event.block_size = record.block_size;
     event.mount_point = entry->mount_point;
+    if (event.type == FS_EVENT_THRESH) event.counted_by = FS_EVENT_COUNT_EXACT;
 
     if (record.source == FSEV_SRC_ERROR) event.id = classify_error(record);
+    if (record.source == FSEV_SRC_XFS_SHUTDOWN) event.id = xfs_shutdown_event_id(record.blocks);
     uint64_t suppressed = 0;
     if (allowed(event, suppressed)) out.push_back({event, suppressed});
 

@@ -14,6 +14,12 @@
 
 namespace fsev {
 
+// The ERR id of an XFS forced shutdown from its SHUTDOWN_* flags:
+// corruption (in core or on disk) is FS_ERR_CORRUPTED, the administrator's
+// shutdown (xfs_io -x -c shutdown) FS_ERR_SHUTDOWN, a metadata or log I/O
+// error or a removed device FS_ERR_INTERNAL.
+uint32_t xfs_shutdown_event_id(uint64_t flags);
+
 // Turns ring-buffer records into the events the outside world sees.
 // Thresholds and ENOSPC arrive decided by BPF; errors are classified here,
 // from ext4's own error record in sysfs, and followed by FS_ERR_RO_REMOUNT

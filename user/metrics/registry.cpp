@@ -126,6 +126,11 @@ void Registry::set_netlink_send_errors_source(CounterSource source) {
     netlink_send_errors_ = std::move(source);
 }
 
+void Registry::set_space_checks_source(CounterSource source) {
+    std::lock_guard lock(mutex_);
+    space_checks_ = std::move(source);
+}
+
 void Registry::set_bpf_programs_source(BpfStatsSource source, BpfStatsEnabled enabled) {
     std::lock_guard lock(mutex_);
     bpf_programs_ = std::move(source);
@@ -138,7 +143,7 @@ std::vector<Family> Registry::collect() const {
     std::map<uint32_t, EntryState> entries;
     std::map<std::pair<uint32_t, uint32_t>, uint64_t> event_counts;
     uint64_t accepted = 0, rejected = 0;
-    CounterSource ring_buffer_drops, netlink_send_errors;
+    CounterSource ring_buffer_drops, netlink_send_errors, space_checks;
     BpfStatsSource bpf_programs;
     BpfStatsEnabled bpf_stats_enabled;
     {
@@ -149,6 +154,7 @@ std::vector<Family> Registry::collect() const {
         rejected = config_writes_rejected_;
         ring_buffer_drops = ring_buffer_drops_;
         netlink_send_errors = netlink_send_errors_;
+        space_checks = space_checks_;
         bpf_programs = bpf_programs_;
         bpf_stats_enabled = bpf_stats_enabled_;
     }
@@ -288,6 +294,13 @@ std::vector<Family> Registry::collect() const {
                             "FS_EVENT netlink messages the daemon failed to send.",
                             counter,
                             {{{}, as_double(netlink_send_errors())}}});
+    if (space_checks)
+        families.push_back({"fsev_space_checks_total",
+                            "statfs reads of filesystems without exact space hooks (XFS, btrfs, "
+                            "tmpfs), each triggered by write activity BPF saw on them; an idle "
+                            "filesystem adds none.",
+                            counter,
+                            {{{}, as_double(space_checks())}}});
     if (bpf_programs) {
         bool sysctl_on = bpf_stats_enabled && bpf_stats_enabled();
         families.push_back({"fsev_bpf_stats_enabled",

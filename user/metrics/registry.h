@@ -44,6 +44,8 @@ class Registry : public EventSink, public TraceTableObserver {
     // source is not set is left out rather than shown as a made-up 0.
     void set_ring_buffer_drops_source(CounterSource source);
     void set_netlink_send_errors_source(CounterSource source);
+    // statfs checks of filesystems without exact hooks, made on activity.
+    void set_space_checks_source(CounterSource source);
     // The daemon's BPF programs; `enabled` reads kernel.bpf_stats_enabled.
     // Run counts are shown once the kernel has counted anything (the sysctl
     // is on, or some process holds a BPF_ENABLE_STATS fd, which the sysctl
@@ -71,6 +73,7 @@ class Registry : public EventSink, public TraceTableObserver {
     uint64_t config_writes_rejected_ = 0;
     CounterSource ring_buffer_drops_;
     CounterSource netlink_send_errors_;
+    CounterSource space_checks_;
     BpfStatsSource bpf_programs_;
     BpfStatsEnabled bpf_stats_enabled_;
 };

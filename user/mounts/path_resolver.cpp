@@ -77,10 +77,13 @@ ResolvedFilesystem ProcessPathResolver::resolve(const std::string &path) {
         (status.stx_mask & STATX_MNT_ID) ? status.stx_mnt_id : mount_id_from_fdinfo(target.get());
 
     ResolvedFilesystem filesystem;
-    filesystem.device = makedev(status.stx_dev_major, status.stx_dev_minor);
     const MountInfo *mount = find_mount(mount_id, false);
     if (!mount) mount = find_mount(mount_id, true);  // mounted since the table was read
     if (!mount) throw system_error(ENOENT, path + ": its mount is not in the writer's mount table");
+    // The superblock's device, as the mount table and BPF (sb->s_dev) see
+    // it. Files may show another: each btrfs subvolume has its own st_dev.
+    filesystem.device = mount->device;
+    filesystem.file_device = makedev(status.stx_dev_major, status.stx_dev_minor);
     filesystem.mount_point = mount->mount_point;
     filesystem.fstype = mount->fstype;
     filesystem.source = mount->source;

@@ -30,13 +30,14 @@ FsEventMessage message_for_event(const Event &event) {
         message.direction = event.direction;
         // Only where there is a block count to scale; 0 means "unknown".
         if (event.block_size != 0) message.block_size = event.block_size;
+        if (event.counted_by != FS_EVENT_COUNT_UNKNOWN) message.counted_by = event.counted_by;
     }
     return message;
 }
 
 std::vector<uint8_t> encode_message(const FsEventMessage &message, uint16_t family_id) {
-    // Headers, at most nine fixed-size attributes, the mount string and padding.
-    size_t capacity = MNL_NLMSG_HDRLEN + GENL_HDRLEN + 9 * MNL_ATTR_HDRLEN + 8 * 8 +
+    // Headers, at most ten fixed-size attributes, the mount string and padding.
+    size_t capacity = MNL_NLMSG_HDRLEN + GENL_HDRLEN + 10 * MNL_ATTR_HDRLEN + 9 * 8 +
                       (message.mount ? MNL_ALIGN(message.mount->size() + 1) : 0);
     std::vector<uint8_t> buffer(capacity);
     nlmsghdr *header = mnl_nlmsg_put_header(buffer.data());
@@ -61,6 +62,7 @@ std::vector<uint8_t> encode_message(const FsEventMessage &message, uint16_t fami
     if (message.data) mnl_attr_put_u64(header, FS_EVENT_ATR_DATA, *message.data);
     put_u32(FS_EVENT_ATR_DIRECTION, message.direction);
     put_u32(FS_EVENT_ATR_BLOCK_SIZE, message.block_size);
+    put_u32(FS_EVENT_ATR_COUNT_SOURCE, message.counted_by);
 
     buffer.resize(header->nlmsg_len);
     return buffer;
@@ -131,6 +133,9 @@ std::optional<FsEventMessage> decode_message(const nlmsghdr *header, size_t leng
                 break;
             case FS_EVENT_ATR_BLOCK_SIZE:
                 message.block_size = checked_u32(attribute, "FS_EVENT_ATR_BLOCK_SIZE");
+                break;
+            case FS_EVENT_ATR_COUNT_SOURCE:
+                message.counted_by = checked_u32(attribute, "FS_EVENT_ATR_COUNT_SOURCE");
                 break;
             default:
                 break;  // a later extension: skipped, never an error

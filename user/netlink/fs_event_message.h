@@ -28,6 +28,7 @@ struct FsEventMessage {
     std::optional<uint64_t> data;        // FS_EVENT_ATR_DATA: available blocks
     std::optional<uint32_t> direction;   // FS_EVENT_ATR_DIRECTION
     std::optional<uint32_t> block_size;  // FS_EVENT_ATR_BLOCK_SIZE
+    std::optional<uint32_t> counted_by;  // FS_EVENT_ATR_COUNT_SOURCE
 
     bool operator==(const FsEventMessage &) const = default;
 };

@@ -32,6 +32,15 @@ std::string feature_of(const std::string &tracepoint) {
     if (tracepoint == "sys_exit") return "FS_WARN_ENOSPC/ENOSPC_META from syscalls";
     if (tracepoint == "ext4_error") return "FS_ERR_* from ext4 errors";
     if (tracepoint == "ext4_shutdown") return "FS_ERR_SHUTDOWN";
+    if (tracepoint == "xfs_force_shutdown")
+        return "FS_ERR_* from XFS shutdowns (xfs not loaded at start?)";
+    if (tracepoint == "btrfs_transaction_commit")
+        return "btrfs thresholds on commit (btrfs not loaded at start?)";
+    if (tracepoint == "mm_filemap_delete_from_page_cache") return "tmpfs thresholds seeing frees";
+    if (tracepoint == "xfs_itruncate_extents_end")
+        return "XFS thresholds seeing frees (xfs not loaded at start?)";
+    if (tracepoint == "writeback_single_inode")
+        return "thresholds seeing writeback on filesystems without exact hooks";
     return "exact thresholds (" + tracepoint + ")";
 }
 
@@ -77,6 +86,7 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
     skeleton_->rodata->pidns_dev = options.pidns_dev;
     skeleton_->rodata->pidns_ino = options.pidns_ino;
     skeleton_->rodata->emit_raw_records = options.emit_raw_records;
+    skeleton_->rodata->activity_interval_ns = options.activity_interval_ns;
     skeleton_->rodata->approximation_margin_clusters =
         percpu_approximation_margin_clusters(static_cast<uint32_t>(cpus));
 
@@ -95,7 +105,7 @@ void Ext4Probes::attach() {
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, skeleton_->obj) {
         if (!bpf_program__autoload(program) || !bpf_program__autoattach(program) ||
-            program == skeleton_->progs.on_sys_exit)
+            program == skeleton_->progs.on_sys_exit || is_activity_program(program))
             continue;
         BpfLink link(bpf_program__attach(program));
         if (!link) {
@@ -120,6 +130,41 @@ void Ext4Probes::detach() {
     std::lock_guard lock(links_mutex_);
     links_.clear();
     syscall_link_.reset();
+    activity_links_.clear();
+}
+
+bool Ext4Probes::is_activity_program(const bpf_program *program) const {
+    return program == skeleton_->progs.on_page_cache_delete ||
+           program == skeleton_->progs.on_xfs_truncated ||
+           program == skeleton_->progs.on_writeback_inode ||
+           program == skeleton_->progs.on_btrfs_commit;
+}
+
+void Ext4Probes::watch_space_activity(bool wanted) {
+    std::lock_guard lock(links_mutex_);
+    if (!wanted) {
+        activity_links_.clear();
+        return;
+    }
+    if (!activity_links_.empty()) return;
+    std::vector<std::pair<std::string, BpfLink>> links;
+    for (bpf_program *program :
+         {skeleton_->progs.on_page_cache_delete, skeleton_->progs.on_xfs_truncated,
+          skeleton_->progs.on_writeback_inode, skeleton_->progs.on_btrfs_commit}) {
+        if (!bpf_program__autoload(program)) continue;
+        BpfLink link(bpf_program__attach(program));
+        if (!link) {
+            int err = errno;
+            throw system_error(err, std::string("attach ") + bpf_program__section_name(program));
+        }
+        links.emplace_back(bpf_program__section_name(program), std::move(link));
+    }
+    activity_links_ = std::move(links);
+}
+
+bool Ext4Probes::watching_space_activity() const {
+    std::lock_guard lock(links_mutex_);
+    return !activity_links_.empty();
 }
 
 void Ext4Probes::watch_syscalls(bool wanted) {
@@ -143,6 +188,7 @@ std::vector<std::string> Ext4Probes::attached_programs() const {
     std::vector<std::string> names;
     for (const auto &[name, link] : links_) names.push_back(name);
     if (syscall_link_) names.push_back("tp_btf/sys_exit");
+    for (const auto &[name, link] : activity_links_) names.push_back(name);
     return names;
 }
 
@@ -157,6 +203,7 @@ std::vector<uint32_t> Ext4Probes::program_ids() const {
     };
     for (const auto &[name, link] : links_) add(link);
     if (syscall_link_) add(syscall_link_);
+    for (const auto &[name, link] : activity_links_) add(link);
     return ids;
 }
 
@@ -199,6 +246,14 @@ int Ext4Probes::records_map_fd() const {
 
 int Ext4Probes::traced_superblocks_map_fd() const {
     return bpf_map__fd(skeleton_->maps.traced_superblocks);
+}
+
+int Ext4Probes::space_in_flight_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.space_in_flight);
+}
+
+int Ext4Probes::activity_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.activity_signals);
 }
 
 uint64_t Ext4Probes::dropped_records() const {

@@ -12,6 +12,8 @@
 #include "probes/bpf_link.h"
 #include "probes/kernel_features.h"
 
+struct bpf_program;
+
 struct fsev_bpf;  // the generated skeleton
 
 namespace fsev {
@@ -21,6 +23,9 @@ struct ProbeOptions {
     uint64_t pidns_dev = 0;    // pid namespace the reported pids belong to
     uint64_t pidns_ino = 0;
     bool emit_raw_records = false;  // every hook on every ext4 fs, not just events
+    // Filesystems without exact hooks: at most one activity signal per
+    // superblock per this many nanoseconds (other_fs.bpf.h).
+    uint64_t activity_interval_ns = 20'000'000;
 };
 
 // How far ext4's cheap per-cpu counter reads can be from the exact sum, in
@@ -51,6 +56,13 @@ class Ext4Probes {
     // (std::system_error).
     void watch_syscalls(bool wanted);
     bool watching_syscalls() const;
+    // The programs that signal activity on filesystems without exact hooks
+    // (page-cache deletes, inode writeback, btrfs commits) run for every
+    // filesystem of the machine, so they are attached only while some entry
+    // asks for thresholds on such a filesystem. Thread-safe; attaching can
+    // fail (std::system_error).
+    void watch_space_activity(bool wanted);
+    bool watching_space_activity() const;
     std::vector<std::string> attached_programs() const;
     // Kernel ids (as `bpftool prog show` lists them) of the attached
     // programs, and of the loaded ones that are not attached now (the
@@ -62,6 +74,9 @@ class Ext4Probes {
 
     int records_map_fd() const;
     int traced_superblocks_map_fd() const;
+    // ext4 work half done per superblock (struct fsev_superblock_in_flight).
+    int space_in_flight_map_fd() const;
+    int activity_map_fd() const;  // activity_signals: struct fsev_activity per superblock
     // Records lost because the ring buffer was full (counted in BPF).
     uint64_t dropped_records() const;
 
@@ -85,6 +100,9 @@ class Ext4Probes {
     mutable std::mutex links_mutex_;
     std::vector<std::pair<std::string, BpfLink>> links_;
     BpfLink syscall_link_;  // tp_btf/sys_exit, while wanted
+    // Activity programs (see watch_space_activity), while wanted.
+    std::vector<std::pair<std::string, BpfLink>> activity_links_;
+    bool is_activity_program(const bpf_program *program) const;
 };
 
 // The options for this process: its own tgid and pid namespace.

@@ -132,6 +132,16 @@ KernelFeatures features_from_btf(const btf *vmlinux, const btf *ext4, std::strin
     return features;
 }
 
+// Tracepoints of the other filesystems fsev-bpf hooks (xfs, btrfs) where
+// they are modules loaded now; a module loaded later is not seen until the
+// daemon restarts (docs/filesystems.md).
+void add_module_tracepoints(const btf *vmlinux, KernelFeatures &features) {
+    for (const char *module : {"xfs", "btrfs"}) {
+        BtfPtr object(btf__load_module_btf(module, const_cast<btf *>(vmlinux)));
+        if (object) collect_tracepoints(object.get(), btf__type_cnt(vmlinux), features.tracepoints);
+    }
+}
+
 KernelFeatures detect_kernel_features() {
     std::string release = kernel_release();
     BtfPtr vmlinux(btf__load_vmlinux_btf());
@@ -141,14 +151,18 @@ KernelFeatures detect_kernel_features() {
                                 "built with CONFIG_DEBUG_INFO_BTF, as Debian's are");
     if (btf__find_by_name_kind(vmlinux.get(), "ext4_sb_info", BTF_KIND_STRUCT) > 0) {
         require_helpers(release);
-        return features_from_btf(vmlinux.get(), nullptr, release);
+        KernelFeatures features = features_from_btf(vmlinux.get(), nullptr, release);
+        add_module_tracepoints(vmlinux.get(), features);
+        return features;
     }
 
     // ext4 is a module: its types are in the module's split BTF.
     BtfPtr ext4(btf__load_module_btf("ext4", vmlinux.get()));
     if (ext4) {
         require_helpers(release);
-        return features_from_btf(vmlinux.get(), ext4.get(), release);
+        KernelFeatures features = features_from_btf(vmlinux.get(), ext4.get(), release);
+        add_module_tracepoints(vmlinux.get(), features);
+        return features;
     }
 
     auto version = kernel_version(release);

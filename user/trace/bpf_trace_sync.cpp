@@ -6,6 +6,7 @@
 
 #include "common/device.h"
 #include "common/system_error.h"
+#include "config/filesystem_support.h"
 #include "fsev/bpf_shared.h"
 #include "fsev/threshold.h"
 
@@ -30,21 +31,93 @@ fsev_trace_config config_of(const TraceEntry &entry) {
     return config;
 }
 
+// Thresholds on a filesystem whose count BPF cannot read exactly: checked
+// with statfs when BPF signals activity.
+bool checked_on_activity(const TraceEntry &entry) {
+    return (entry.types & TRACE_THRESH) && (entry.has_lower || entry.has_upper) &&
+           !FilesystemSupport::exact_space(entry.fstype);
+}
+
+// statfs of the entry's filesystem, when its mount point still shows it
+// (from the daemon's mount namespace it may be another filesystem).
+bool read_statfs(const TraceEntry &entry, struct statfs &status) {
+    struct stat where {};
+    // Entries made by a rule come from the daemon's own mount table and
+    // carry no file device: nothing to compare.
+    return ::stat(entry.mount_point.c_str(), &where) == 0 &&
+           (entry.file_device == 0 || where.st_dev == entry.file_device) &&
+           ::statfs(entry.mount_point.c_str(), &status) == 0;
+}
+
 }  // namespace
 
-BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted)
+BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted,
+                           ActivityCallback on_activity_wanted)
     : map_fd_(map_fd),
       on_armed_crossing_(std::move(on_armed_crossing)),
-      on_warn_wanted_(std::move(on_warn_wanted)) {}
+      on_warn_wanted_(std::move(on_warn_wanted)),
+      on_activity_wanted_(std::move(on_activity_wanted)) {}
 
 void BpfTraceSync::tell_warn_wanted() {
-    if (!on_warn_wanted_) return;
-    bool wanted = false;
+    bool warn = false, activity = false;
     {
         std::lock_guard lock(mutex_);
-        for (const auto &[id, entry] : entries_) wanted = wanted || (entry.types & TRACE_WARN);
+        for (const auto &[id, entry] : entries_) {
+            warn = warn || (entry.types & TRACE_WARN);
+            activity = activity || checked_on_activity(entry);
+        }
     }
-    on_warn_wanted_(wanted);
+    if (on_warn_wanted_) on_warn_wanted_(warn);
+    if (on_activity_wanted_) on_activity_wanted_(activity);
+}
+
+std::optional<SpaceReading> BpfTraceSync::check_space(uint32_t trace_id) {
+    std::unique_lock lock(mutex_);
+    auto found = entries_.find(trace_id);
+    if (found == entries_.end() || !checked_on_activity(found->second)) return std::nullopt;
+    TraceEntry entry = found->second;
+    uint32_t key = kernel_dev_from_user(entry.device);
+    fsev_trace_config config{};
+    if (bpf_map_lookup_elem(map_fd_, &key, &config) != 0) return std::nullopt;
+    // Activity first: whatever happens after this read shows as a newer
+    // time at the next check.
+    fsev_activity activity{};
+    if (activity_map_fd_ >= 0) bpf_map_lookup_elem(activity_map_fd_, &key, &activity);
+    struct statfs status {};
+    if (!read_statfs(entry, status)) return std::nullopt;
+    uint64_t available = status.f_bavail;
+    // BPF leaves `reached` of such filesystems alone: the daemon, under
+    // this mutex, is its only writer.
+    fsev_threshold_step step = fsev_threshold_advance(
+        config.reached, config.levels, config.lower_level, config.upper_level, available);
+    if (step.reached != config.reached) {
+        config.reached = step.reached;
+        if (int err = bpf_map_update_elem(map_fd_, &key, &config, BPF_EXIST); err)
+            return std::nullopt;  // removed meanwhile
+    }
+    lock.unlock();
+    report(entry, step, available, static_cast<uint32_t>(status.f_bsize));
+    return SpaceReading{available, activity.last_activity_ns};
+}
+
+void BpfTraceSync::report(const TraceEntry &entry, const fsev_threshold_step &step,
+                          uint64_t available, uint32_t block_size) {
+    uint32_t key = kernel_dev_from_user(entry.device);
+    for (uint32_t i = 0; i < step.count; ++i) {
+        Event event;
+        event.type = FS_EVENT_THRESH;
+        event.id = step.crossings[i].event_id;
+        event.direction = step.crossings[i].direction;
+        event.trace_id = entry.id;
+        event.has_device = true;
+        event.dev_major = kernel_dev_major(key);
+        event.dev_minor = kernel_dev_minor(key);
+        event.available_blocks = available;
+        event.block_size = block_size;
+        event.counted_by = FS_EVENT_COUNT_STATFS;
+        event.mount_point = entry.mount_point;
+        on_armed_crossing_(event);
+    }
 }
 
 void BpfTraceSync::entry_created(const TraceEntry &entry) {
@@ -59,6 +132,7 @@ void BpfTraceSync::entry_removed(const TraceEntry &entry, bool) {
     std::unique_lock lock(mutex_);
     uint32_t key = kernel_dev_from_user(entry.device);
     bpf_map_delete_elem(map_fd_, &key);  // ENOENT is fine: nothing to undo
+    if (activity_map_fd_ >= 0) bpf_map_delete_elem(activity_map_fd_, &key);
     entries_.erase(entry.id);
     lock.unlock();
     tell_warn_wanted();
@@ -76,13 +150,11 @@ void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
     uint32_t block_size = 0;
     if (config.levels && (rearm || !exists || current.levels != config.levels)) {
         struct statfs status {};
-        struct stat where {};
         // The mount point is the writer's path; from the daemon's mount
         // namespace it may be unreachable or another filesystem. Then
         // nothing is reported at arming and the BPF side reports the first
         // crossing it sees.
-        if (::stat(entry.mount_point.c_str(), &where) == 0 && where.st_dev == entry.device &&
-            ::statfs(entry.mount_point.c_str(), &status) == 0) {
+        if (read_statfs(entry, status)) {
             available = status.f_bavail;
             block_size = static_cast<uint32_t>(status.f_bsize);
             armed = fsev_threshold_advance(0, config.levels, config.lower_level, config.upper_level,
@@ -97,21 +169,7 @@ void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
     entries_[entry.id] = entry;
     lock.unlock();  // the callbacks may look entries up
     tell_warn_wanted();
-
-    for (uint32_t i = 0; i < armed.count; ++i) {
-        Event event;
-        event.type = FS_EVENT_THRESH;
-        event.id = armed.crossings[i].event_id;
-        event.direction = armed.crossings[i].direction;
-        event.trace_id = entry.id;
-        event.has_device = true;
-        event.dev_major = kernel_dev_major(key);
-        event.dev_minor = kernel_dev_minor(key);
-        event.available_blocks = available;
-        event.block_size = block_size;
-        event.mount_point = entry.mount_point;
-        on_armed_crossing_(event);
-    }
+    report(entry, armed, available, block_size);
 }
 
 std::optional<TraceEntry> BpfTraceSync::find(uint32_t trace_id) const {
@@ -124,7 +182,7 @@ std::optional<TraceEntry> BpfTraceSync::find(uint32_t trace_id) const {
 std::optional<TraceEntry> BpfTraceSync::find_by_device(dev_t device) const {
     std::lock_guard lock(mutex_);
     for (const auto &[id, entry] : entries_)
-        if (entry.device == device) return entry;
+        if (entry.device == device || entry.file_device == device) return entry;
     return std::nullopt;
 }
 

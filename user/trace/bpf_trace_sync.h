@@ -7,9 +7,17 @@
 #include <optional>
 
 #include "events/event.h"
+#include "fsev/threshold.h"
 #include "trace/trace_entry.h"
 
 namespace fsev {
+
+// One check of a filesystem without exact hooks.
+struct SpaceReading {
+    uint64_t available = 0;         // statfs f_bavail
+    uint64_t last_activity_ns = 0;  // when BPF last saw activity on it (CLOCK_MONOTONIC)
+    bool operator==(const SpaceReading &) const = default;
+};
 
 // Keeps the BPF map `traced_superblocks` equal to the trace table, and arms
 // thresholds: when an entry gets thresholds (or they are reset), the
@@ -23,7 +31,11 @@ class BpfTraceSync : public TraceTableObserver {
     // Told after every change whether any entry asks for `warn` (the
     // syscall-exit program is attached only then).
     using WarnCallback = std::function<void(bool any_entry_wants_warn)>;
-    BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted = {});
+    // Told after every change whether any entry asks for thresholds on a
+    // filesystem without exact hooks (its activity is then watched).
+    using ActivityCallback = std::function<void(bool any_entry_checked_on_activity)>;
+    BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted = {},
+                 ActivityCallback on_activity_wanted = {});
 
     void entry_created(const TraceEntry &entry) override;
     void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
@@ -34,13 +46,28 @@ class BpfTraceSync : public TraceTableObserver {
     // The reached bits the BPF side holds for an entry (FSEV_*_REACHED).
     std::optional<uint32_t> reached_levels(uint32_t trace_id) const;
 
+    // The BPF map activity_signals (struct fsev_activity per superblock),
+    // read by check_space(); -1 when there is none.
+    void set_activity_map(int map_fd) { activity_map_fd_ = map_fd; }
+
+    // For an entry on a filesystem without exact hooks: reads its available
+    // count with statfs now and runs the threshold state machine on it,
+    // reporting each crossing once (through the armed-crossing callback,
+    // count source statfs). Returns what was read; nullopt when the entry
+    // has no thresholds or statfs failed.
+    std::optional<SpaceReading> check_space(uint32_t trace_id);
+
   private:
     void write(const TraceEntry &entry, bool rearm);
     void tell_warn_wanted();
+    void report(const TraceEntry &entry, const fsev_threshold_step &step, uint64_t available,
+                uint32_t block_size);
 
     int map_fd_;
+    int activity_map_fd_ = -1;
     EventCallback on_armed_crossing_;
     WarnCallback on_warn_wanted_;
+    ActivityCallback on_activity_wanted_;
     mutable std::mutex mutex_;
     std::map<uint32_t, TraceEntry> entries_;  // by trace id
 };

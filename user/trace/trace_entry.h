@@ -19,7 +19,8 @@ enum TraceTypes : uint32_t {
 // One line of /run/fsev/config: what is traced on one superblock.
 struct TraceEntry {
     uint32_t id = 0;           // FS_EVENT_ATR_FS_ID, cyclic from 1
-    dev_t device = 0;          // st_dev of the filesystem (glibc encoding)
+    dev_t device = 0;          // the superblock's device, sb->s_dev (glibc encoding)
+    dev_t file_device = 0;     // st_dev of files at the mount point; differs on btrfs
     uint32_t types = 0;        // TraceTypes bits
     bool has_lower = false;    // L1 set
     bool has_upper = false;    // L2 set

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Filesystems other than ext4 (XFS, btrfs, tmpfs, ...): no exact space
+ * hooks, so the daemon reads their available count with statfs, but only
+ * when something here says the filesystem's space may have changed. Each
+ * signal is one ring-buffer record, at most one per superblock per
+ * activity_interval_ns; an idle filesystem produces none. Activity within
+ * the interval is only noted (struct fsev_activity); the daemon's trailing
+ * checks read that note, so the state after the last change is seen.
+ *
+ * Signals, all for superblocks traced for thresholds and not ext4:
+ *   - a write-type syscall on a file of the filesystem succeeded
+ *     (on_sys_exit, see fsev_written_fd()): tmpfs and XFS count reserved
+ *     space at once;
+ *   - page-cache pages of a tmpfs file were dropped (unlink, truncate, hole
+ *     punch): tmpfs frees its space there (other filesystems drop pages on
+ *     memory reclaim too, which frees no space, so they are not signalled);
+ *   - XFS truncated an inode's extents (truncate, or an unlinked inode
+ *     freed in the background): its free count grows at that commit;
+ *   - an inode of it was written back: XFS settles delayed allocations;
+ *   - a btrfs transaction committed: btrfs's statfs changes only then.
+ *
+ * Included by fsev.bpf.c after its helpers (fsev_reserve, fsev_is_daemon,
+ * fsev_written_fd, fsev_fd_superblock).
+ */
+#ifndef FSEV_OTHER_FS_BPF_H
+#define FSEV_OTHER_FS_BPF_H
+
+/* Set by the daemon before load: minimum time between two signals for one
+ * superblock. */
+const volatile __u64 activity_interval_ns = 20 * 1000 * 1000;
+
+/* Per superblock (kernel dev_t). */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, FSEV_MAX_TRACED_SUPERBLOCKS);
+    __type(key, __u32);
+    __type(value, struct fsev_activity);
+} activity_signals SEC(".maps");
+
+static __always_inline void fsev_space_activity(struct super_block *sb)
+{
+    struct fsev_trace_config *config;
+    struct fsev_activity *activity, first = {};
+    struct fsev_record *record;
+    __u64 now, previous;
+    __u32 dev;
+
+    if (!sb || fsev_is_daemon())
+        return;
+    dev = BPF_CORE_READ(sb, s_dev);
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
+        return;
+    if (BPF_CORE_READ(sb, s_magic) == EXT4_SUPER_MAGIC)
+        return; /* exact: the ext4 hooks run the state machine themselves */
+    now = bpf_ktime_get_ns();
+    activity = bpf_map_lookup_elem(&activity_signals, &dev);
+    if (activity) {
+        activity->last_activity_ns = now;
+        previous = activity->last_signal_ns;
+        if (now - previous < activity_interval_ns)
+            return;
+        /* Several CPUs may see the interval over: one of them signals. */
+        if (__sync_val_compare_and_swap(&activity->last_signal_ns, previous, now) != previous)
+            return;
+    } else {
+        first.last_signal_ns = now;
+        first.last_activity_ns = now;
+        if (bpf_map_update_elem(&activity_signals, &dev, &first, BPF_NOEXIST))
+            return;
+    }
+    record = fsev_reserve(sb, FSEV_SRC_SPACE_ACTIVITY, 0, 0);
+    if (!record)
+        return;
+    record->trace_id = config->trace_id;
+    bpf_ringbuf_submit(record, 0);
+}
+
+/* A write-type syscall failed with -ENOSPC on a filesystem that is not
+ * ext4: FS_WARN_ENOSPC when the superblock is traced for warn. The count
+ * is left to the daemon (statfs); ext4's counters mean nothing here. */
+static __always_inline int fsev_other_fs_enospc(struct super_block *sb, long nr)
+{
+    struct fsev_trace_config *config;
+    struct fsev_record *record;
+    __u32 dev = BPF_CORE_READ(sb, s_dev);
+
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || !(config->types & FSEV_TRACE_WARN))
+        return 0;
+    record = fsev_reserve(sb, FSEV_SRC_SYSCALL_ENOSPC, 0, 0);
+    if (!record)
+        return 0;
+    record->trace_id = config->trace_id;
+    record->event_type = FS_EVENT_WARN;
+    record->event_id = FS_WARN_ENOSPC;
+    record->syscall_nr = nr;
+    bpf_ringbuf_submit(record, 0);
+    return 0;
+}
+
+/* A successful syscall (on_sys_exit): write-type calls signal the file's
+ * filesystem. */
+static __always_inline int fsev_syscall_activity(struct pt_regs *regs)
+{
+    long nr = BPF_CORE_READ(regs, orig_ax);
+    long fd;
+
+    if (!fsev_written_fd(nr, regs, &fd))
+        return 0;
+    fsev_space_activity(fsev_fd_superblock(fd));
+    return 0;
+}
+
+#define TMPFS_MAGIC 0x01021994
+
+/* Page-cache pages of a file dropped: tmpfs gives their space back here
+ * (unlink, truncate, hole punch). */
+SEC("tp_btf/mm_filemap_delete_from_page_cache")
+int BPF_PROG(on_page_cache_delete, struct folio *folio)
+{
+    struct super_block *sb = BPF_CORE_READ(folio, mapping, host, i_sb);
+
+    if (sb && BPF_CORE_READ(sb, s_magic) == TMPFS_MAGIC)
+        fsev_space_activity(sb);
+    return 0;
+}
+
+/* XFS gave an inode's blocks back (truncate, or inactivation of an
+ * unlinked inode, which runs in the background after the unlink). */
+SEC("tp_btf/xfs_itruncate_extents_end")
+int BPF_PROG(on_xfs_truncated, struct xfs_inode *ip, long long new_size)
+{
+    fsev_space_activity(BPF_CORE_READ(ip, i_mount, m_super));
+    return 0;
+}
+
+/* Writeback of one inode: XFS turns delayed allocations into extents. */
+SEC("tp_btf/writeback_single_inode")
+int BPF_PROG(on_writeback_inode, struct inode *inode, struct writeback_control *wbc,
+             unsigned long nr_to_write)
+{
+    fsev_space_activity(BPF_CORE_READ(inode, i_sb));
+    return 0;
+}
+
+/* btrfs updates the used bytes statfs reports when a transaction commits. */
+SEC("tp_btf/btrfs_transaction_commit")
+int BPF_PROG(on_btrfs_commit, const struct btrfs_fs_info *fs_info)
+{
+    fsev_space_activity(BPF_CORE_READ(fs_info, sb));
+    return 0;
+}
+
+/* XFS shut down: the administrator (xfs_io -x -c shutdown, the goingdown
+ * ioctl), an I/O error on metadata or the log, or corruption. The daemon
+ * classifies by the flags. */
+SEC("tp_btf/xfs_force_shutdown")
+int BPF_PROG(on_xfs_shutdown, struct xfs_mount *mp, int ptag, int flags, const char *fname,
+             int line_num)
+{
+    struct super_block *sb = BPF_CORE_READ(mp, m_super);
+    struct fsev_trace_config *config;
+    struct fsev_record *record;
+    __u32 dev, trace_id = 0;
+
+    if (!sb)
+        return 0;
+    dev = BPF_CORE_READ(sb, s_dev);
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (config && (config->types & FSEV_TRACE_ERR))
+        trace_id = config->trace_id;
+    else if (!emit_raw_records)
+        return 0;
+    record = fsev_reserve(sb, FSEV_SRC_XFS_SHUTDOWN, (__u32)flags, 0);
+    if (!record)
+        return 0;
+    record->trace_id = trace_id;
+    record->event_type = trace_id ? FS_EVENT_ERR : 0;
+    record->error_line = line_num;
+    bpf_probe_read_kernel_str(record->error_function, sizeof(record->error_function), fname);
+    bpf_ringbuf_submit(record, 0);
+    return 0;
+}
+
+#endif /* FSEV_OTHER_FS_BPF_H */
