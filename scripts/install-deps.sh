@@ -12,6 +12,7 @@ packages=(
   libmnl-dev nlohmann-json3-dev
   libcpp-httplib-dev libsystemd-dev libcap-ng-dev prometheus prometheus-alertmanager curl systemd
   dpkg-dev lintian debootstrap python3 gnuplot-nox
+  qemu-system-x86 busybox-static xz-utils zstd cpio debian-archive-keyring
 )
 
 missing=()
