@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,10 +24,17 @@ namespace fsev::test {
 
 class KernelProbesFixture : public ::testing::Test {
   protected:
+    // The options the probes are loaded with: this process's pid namespace,
+    // and its own writes are not ignored (it is the writer to watch).
+    virtual ProbeOptions probe_options() {
+        ProbeOptions options = probe_options_for_self();
+        options.daemon_tgid = 0;
+        return options;
+    }
+
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
-        ProbeOptions options = probe_options_for_self();
-        options.daemon_tgid = 0;  // this process is the writer to watch
+        ProbeOptions options = probe_options();
         try {
             probes_ = std::make_unique<Ext4Probes>(options);
             probes_->attach();
@@ -39,9 +47,12 @@ class KernelProbesFixture : public ::testing::Test {
             [this](bool warn_wanted) { probes_->watch_syscalls(warn_wanted); });
         interpreter_ = std::make_unique<RecordInterpreter>(
             [this](uint32_t trace_id) { return sync_->find(trace_id); },
-            [this](dev_t device) { return sync_->find_by_device(device); });
+            [this](dev_t device) { return sync_->find_by_device(device); },
+            [this](uint64_t superblock) { return probes_->ext4_state(superblock); });
         stream_ = std::make_unique<RecordStream>(
             probes_->records_map_fd(), [this](const fsev_record &record) {
+                if (record.source == FSEV_SRC_ERROR)
+                    error_superblocks_[record.dev] = record.superblock;
                 for (const auto &interpreted : interpreter_->interpret(record))
                     events_.push_back(interpreted.event);
             });
@@ -84,6 +95,17 @@ class KernelProbesFixture : public ::testing::Test {
         return found;
     }
 
+    bool wait_for(uint32_t trace_id, uint32_t id,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (std::chrono::steady_clock::now() < deadline) {
+            for (const Event &event : events_)
+                if (event.trace_id == trace_id && event.id == id) return true;
+            stream_->poll(20);
+        }
+        return false;
+    }
+
     static std::string describe(const std::vector<Event> &events) {
         std::string text;
         for (const Event &event : events)
@@ -98,6 +120,7 @@ class KernelProbesFixture : public ::testing::Test {
     std::unique_ptr<RecordInterpreter> interpreter_;
     std::unique_ptr<RecordStream> stream_;
     std::vector<Event> events_;
+    std::map<uint32_t, uint64_t> error_superblocks_;  // kernel dev -> super_block address
     uint32_t next_id_ = 0;
 };
 
