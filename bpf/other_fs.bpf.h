@@ -120,8 +120,12 @@ static __always_inline int fsev_syscall_activity(struct pt_regs *regs)
 SEC("tp_btf/mm_filemap_delete_from_page_cache")
 int BPF_PROG(on_page_cache_delete, struct folio *folio)
 {
-    struct super_block *sb = BPF_CORE_READ(folio, mapping, host, i_sb);
+    struct super_block *sb;
 
+    /* Tracepoint pointers may be NULL for the verifier (6.12+). */
+    if (!folio)
+        return 0;
+    sb = BPF_CORE_READ(folio, mapping, host, i_sb);
     if (sb && BPF_CORE_READ(sb, s_magic) == TMPFS_MAGIC)
         fsev_space_activity(sb);
     return 0;
@@ -132,6 +136,8 @@ int BPF_PROG(on_page_cache_delete, struct folio *folio)
 SEC("tp_btf/xfs_itruncate_extents_end")
 int BPF_PROG(on_xfs_truncated, struct xfs_inode *ip, long long new_size)
 {
+    if (!ip)
+        return 0;
     fsev_space_activity(BPF_CORE_READ(ip, i_mount, m_super));
     return 0;
 }
@@ -141,6 +147,8 @@ SEC("tp_btf/writeback_single_inode")
 int BPF_PROG(on_writeback_inode, struct inode *inode, struct writeback_control *wbc,
              unsigned long nr_to_write)
 {
+    if (!inode)
+        return 0;
     fsev_space_activity(BPF_CORE_READ(inode, i_sb));
     return 0;
 }
@@ -149,6 +157,8 @@ int BPF_PROG(on_writeback_inode, struct inode *inode, struct writeback_control *
 SEC("tp_btf/btrfs_transaction_commit")
 int BPF_PROG(on_btrfs_commit, const struct btrfs_fs_info *fs_info)
 {
+    if (!fs_info)
+        return 0;
     fsev_space_activity(BPF_CORE_READ(fs_info, sb));
     return 0;
 }
@@ -160,11 +170,14 @@ SEC("tp_btf/xfs_force_shutdown")
 int BPF_PROG(on_xfs_shutdown, struct xfs_mount *mp, int ptag, int flags, const char *fname,
              int line_num)
 {
-    struct super_block *sb = BPF_CORE_READ(mp, m_super);
+    struct super_block *sb;
     struct fsev_trace_config *config;
     struct fsev_record *record;
     __u32 dev, trace_id = 0;
 
+    if (!mp)
+        return 0;
+    sb = BPF_CORE_READ(mp, m_super);
     if (!sb)
         return 0;
     dev = BPF_CORE_READ(sb, s_dev);

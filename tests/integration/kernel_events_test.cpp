@@ -452,6 +452,9 @@ class PidNamespaceTest : public KernelEventsTest {
         if (::pipe(go_) != 0 || ::pipe(pid_pipe) != 0) throw std::runtime_error("pipe failed");
         child_ = ::fork();
         if (child_ == 0) {
+            // Only the parent may hold the write end: the writer must see
+            // EOF (and give up) when the parent closes it without a go.
+            ::close(go_[1]);
             // The grandchild is the first process of a new pid namespace.
             if (::unshare(CLONE_NEWPID) != 0) ::_exit(2);
             pid_t writer = ::fork();

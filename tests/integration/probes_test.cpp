@@ -112,7 +112,8 @@ TEST(ProbeFlavours, TheOneClusterReserveFlavourCountsEachReservation) {
     ASSERT_EQ(reserves.size(), 64u) << "one reservation per 4 KiB block written";
     for (const fsev_record &record : reserves) EXPECT_EQ(record.blocks, 1u);
     EXPECT_GT(reserves.front().available_blocks, reserves.back().available_blocks);
-    EXPECT_TRUE(probes.degraded().empty());
+    for (const std::string &line : probes.degraded())
+        EXPECT_EQ(line.find("ext4_da_reserve_space"), std::string::npos) << line;
 }
 
 // A tracepoint the kernel lacks costs its feature, not the daemon.
@@ -126,9 +127,15 @@ TEST(ProbeFlavours, AMissingTracepointDegradesOnlyItsFeature) {
     std::vector<std::string> attached = probes.attached_programs();
     EXPECT_EQ(std::count(attached.begin(), attached.end(), "tp_btf/ext4_shutdown"), 0);
     EXPECT_EQ(std::count(attached.begin(), attached.end(), "tp_btf/ext4_error"), 1);
-    ASSERT_EQ(probes.degraded().size(), 1u);
-    EXPECT_NE(probes.degraded()[0].find("FS_ERR_SHUTDOWN"), std::string::npos)
-        << probes.degraded()[0];
+    // Other lines may name what this kernel lacks anyway (xfs or btrfs not
+    // loaded, say); exactly one names the tracepoint taken away.
+    size_t naming_shutdown = 0;
+    for (const std::string &line : probes.degraded())
+        if (line.find("ext4_shutdown") != std::string::npos) {
+            ++naming_shutdown;
+            EXPECT_NE(line.find("FS_ERR_SHUTDOWN"), std::string::npos) << line;
+        }
+    EXPECT_EQ(naming_shutdown, 1u);
     EXPECT_EQ(probes.program_ids().size(), attached.size());
 }
 
