@@ -35,6 +35,20 @@ mount -t overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work overlay 
   || fail "overlay mount failed"
 
 root=/newroot
+# The results share first: it says which paths the command needs.
+mkdir -p /results
+mount -t 9p -o "$nine_p" results /results || fail "mount of the results share failed"
+# The source and build trees the command runs in may lie under /tmp or /run
+# (CI clones anywhere), which the guest gives tmpfs mounts of their own:
+# keep the overlay's view of those paths across that mount.
+kept=0
+for path in $(cat /results/keep 2>/dev/null); do
+  case "$path" in /tmp/* | /run/*) ;; *) continue ;; esac
+  kept=$((kept + 1))
+  mkdir -p /keep/$kept
+  mount --bind "$root$path" /keep/$kept || fail "could not keep $path"
+  echo "$path" >/keep/$kept.path
+done
 mount -t proc proc $root/proc
 mount -t sysfs sysfs $root/sys
 mount -t devtmpfs devtmpfs $root/dev
@@ -49,9 +63,15 @@ mount -t bpf bpf $root/sys/fs/bpf 2>/dev/null
 mount -t tracefs tracefs $root/sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs $root/sys/kernel/debug 2>/dev/null
 
+for saved in /keep/*.path; do
+  [ -e "$saved" ] || continue
+  path=$(cat "$saved")
+  mkdir -p "$root$path"
+  mount --bind "${saved%.path}" "$root$path" || fail "could not restore $path"
+done
 results=$root/run/fsev-vm
 mkdir -p $results
-mount -t 9p -o "$nine_p" results $results || fail "mount of the results share failed"
+mount --bind /results $results || fail "could not bind the results share"
 
 ip link set lo up
 hostname fsev-guest

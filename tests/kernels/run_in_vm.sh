@@ -37,6 +37,8 @@ results=$(mktemp -d /tmp/fsev-vm.XXXXXX)
 trap 'rm -rf "$results"' EXIT
 "$here/make_initramfs.sh" "$module_tree" "$results/initramfs.cpio.gz"
 echo "$modules" >"$results/modprobe"
+# The guest mounts tmpfs on /tmp and /run; it keeps these paths visible.
+printf '%s\n' "$(pwd -P)" "$(cd "$here/../.." && pwd -P)" >"$results/keep"
 {
   echo "cd $(printf %q "$PWD") || exit 125"
   if [[ -n $shell ]]; then
