@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "support/network.h"
+#include "support/served_process.h"
 
 namespace fsev::test {
 
@@ -92,38 +93,8 @@ AlertmanagerServer::AlertmanagerServer(const std::string &webhook_url) {
         "--log.level=warn",
     };
     std::string log_path = directory_ + "/alertmanager.log";
-    pid_ = ::fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-        int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(log, STDOUT_FILENO);
-        ::dup2(log, STDERR_FILENO);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        std::vector<char *> args;
-        for (auto &argument : arguments) args.push_back(argument.data());
-        args.push_back(nullptr);
-        ::execvp(args[0], args.data());
-        ::_exit(127);
-    }
-    auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (true) {
-        if (http_get(port_, "/-/ready").status == 200) return;
-        if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-            pid_ = -1;
-            std::string message = "alertmanager exited during start-up:\n" + log();
-            std::filesystem::remove_all(directory_);
-            throw std::runtime_error(message);
-        }
-        if (std::chrono::steady_clock::now() > deadline) {
-            std::string message = "alertmanager not ready after 60 s:\n" + log();
-            stop();
-            std::filesystem::remove_all(directory_);
-            throw std::runtime_error(message);
-        }
-        std::this_thread::sleep_for(200ms);
-    }
+    pid_ = start_logged_process(std::move(arguments), log_path);
+    wait_until_served(pid_, port_, "alertmanager", log_path, directory_);
 }
 
 AlertmanagerServer::~AlertmanagerServer() {
@@ -133,22 +104,11 @@ AlertmanagerServer::~AlertmanagerServer() {
 }
 
 void AlertmanagerServer::stop() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i)
-        std::this_thread::sleep_for(100ms);
-    if (::waitpid(pid_, nullptr, WNOHANG) == 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-    }
-    pid_ = -1;
+    stop_process(pid_);
 }
 
 std::string AlertmanagerServer::log() const {
-    std::ifstream file(directory_ + "/alertmanager.log");
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
+    return file_text(directory_ + "/alertmanager.log");
 }
 
 }  // namespace fsev::test
