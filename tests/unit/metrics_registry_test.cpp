@@ -1,7 +1,9 @@
 #include "metrics/registry.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 
 #include "support/metrics_text.h"
 
@@ -11,9 +13,12 @@ namespace {
 using test::sample_value;
 
 // /proc: statfs numbers that never change (no blocks, 4 KiB block size), so
-// the registry's scrape-time statfs is checked exactly without root.
+// the registry's scrape-time statfs is checked exactly without root. The
+// device is /proc's own: numbers are read only through a mount of it.
 TraceEntry proc_entry(uint32_t id = 7) {
     TraceEntry entry;
+    struct stat proc {};
+    if (::stat("/proc", &proc) == 0) entry.device = proc.st_dev;
     entry.id = id;
     entry.types = TRACE_THRESH | TRACE_ERR;
     entry.has_lower = true;
@@ -177,12 +182,32 @@ TEST(MetricsRegistry, VanishedMountPointKeepsStateButShowsNoStatfsNumbers) {
     Registry registry("0");
     TraceEntry entry = proc_entry();
     entry.mount_point = "/nonexistent/fsev-test-mount";
+    entry.device = makedev(4000, 4001);  // mounted nowhere any more
     registry.entry_created(entry);
     std::string text = registry.render_text();
     EXPECT_EQ(sample_value(text, "fsev_available_bytes", {}), std::nullopt);
     EXPECT_EQ(sample_value(text, "fsev_read_only", {}), std::nullopt);
     EXPECT_EQ(sample_value(text, "fsev_error", {{"mountpoint", "/nonexistent/fsev-test-mount"}}),
               0);
+}
+
+TEST(MetricsRegistry, SpaceIsReadFromTheEntrysOwnFilesystemOrNotAtAll) {
+    // /sys's path with /proc's device: /sys shows sysfs, so the numbers come
+    // through /proc, the mount of the entry's own device.
+    Registry registry("0");
+    TraceEntry entry = proc_entry();
+    entry.mount_point = "/sys";
+    registry.entry_created(entry);
+    std::string text = registry.render_text();
+    EXPECT_EQ(sample_value(text, "fsev_available_blocks", {{"mountpoint", "/sys"}}), 0) << text;
+    EXPECT_EQ(sample_value(text, "fsev_space_unreadable_total", {}), 0) << text;
+
+    // A device no mount shows: no sample rather than /sys's, and counted.
+    entry.device = makedev(4000, 4000);
+    registry.entry_changed(entry, false);
+    text = registry.render_text();
+    EXPECT_EQ(sample_value(text, "fsev_block_size_bytes", {}), std::nullopt) << text;
+    EXPECT_EQ(sample_value(text, "fsev_space_unreadable_total", {}), 1) << text;
 }
 
 TEST(MetricsRegistry, ConfigWritesAreCountedByResult) {

@@ -246,7 +246,8 @@ void Daemon::on_mounts_changed() {
     // filesystem is gone is removed next.
     std::vector<MountInfo> mounts = read_mountinfo("self");
     mount_events_.mounts_changed(trace_table_.entries(), mounts);
-    trace_table_.sync_with_mounts(mount_points_by_device(mounts));
+    trace_table_.sync_with_mounts(
+        with_entries_mounted_elsewhere(mount_points_by_device(mounts), trace_table_.entries()));
 }
 
 void Daemon::publish(const Event &event, uint64_t suppressed_before) {

@@ -4,6 +4,7 @@
 #include <sys/sysmacros.h>
 
 #include "fsev/fs_event.h"
+#include "mounts/device_statfs.h"
 
 namespace fsev {
 
@@ -29,18 +30,18 @@ Event MountEvents::info_event(const TraceEntry &entry, uint32_t id) const {
     event.dev_major = major(entry.device);
     event.dev_minor = minor(entry.device);
     event.mount_point = entry.mount_point;
-    struct statvfs space {};
-    if (::statvfs(entry.mount_point.c_str(), &space) == 0) {
-        event.available_blocks = space.f_bavail;
-        event.block_size = static_cast<uint32_t>(space.f_bsize);
+    // The entry's own filesystem, checked by device: a covering mount, or the
+    // daemon's view of a path from another namespace, gives no numbers.
+    if (auto space = statfs_of_device(entry.device, entry.mount_point)) {
+        event.available_blocks = space->f_bavail;
+        event.block_size = static_cast<uint32_t>(space->f_bsize);
     }
     return event;
 }
 
 void MountEvents::entry_created(const TraceEntry &entry) {
-    struct statvfs space {};
-    bool read_only =
-        ::statvfs(entry.mount_point.c_str(), &space) == 0 && (space.f_flag & ST_RDONLY);
+    auto space = statfs_of_device(entry.device, entry.mount_point);
+    bool read_only = space && (static_cast<unsigned long>(space->f_flags) & ST_RDONLY);
     std::lock_guard lock(mutex_);
     read_only_[entry.device] = read_only;
 }

@@ -1,6 +1,7 @@
 #include "metrics/registry.h"
 
 #include "events/event_names.h"
+#include "mounts/device_statfs.h"
 #include "mounts/mountinfo.h"
 
 #include <sys/statfs.h>
@@ -213,15 +214,18 @@ std::vector<Family> Registry::collect() const {
                  {}};
     Family errors{"fsev_errors_total", "Error events of the entry.", counter, {}};
 
-    // statfs's ST_RDONLY misses ext4's error switch ("emergency_ro", kernels
-    // >= 6.15); the superblock options show it. One read per scrape.
+    // One read of the mount table per scrape: it says which mount shows each
+    // entry's filesystem, and statfs's ST_RDONLY misses ext4's error switch
+    // ("emergency_ro", kernels >= 6.15), which the superblock options show.
+    std::vector<MountInfo> mounts;
     std::set<dev_t> read_only_superblocks;
     try {
-        for (const MountInfo &mount : read_mountinfo("self"))
+        mounts = read_mountinfo("self");
+        for (const MountInfo &mount : mounts)
             if (super_options_read_only(mount.super_options))
                 read_only_superblocks.insert(mount.device);
     } catch (const std::system_error &) {
-        // Without the mount table, statfs alone answers.
+        // Without the mount table no mount can be checked: no space samples.
     }
 
     for (const auto &[id, state] : entries) {
@@ -252,10 +256,17 @@ std::vector<Family> Registry::collect() const {
         error.samples.push_back({labels, state.error ? 1.0 : 0.0});
         errors.samples.push_back({labels, as_double(state.error_count)});
 
-        struct statfs numbers {};
-        // A filesystem that went away between its umount and the entry's
-        // removal has no numbers: better no sample than a stale one.
-        if (::statfs(state.entry.mount_point.c_str(), &numbers) != 0) continue;
+        // Read through a mount that shows the entry's own filesystem (checked
+        // by device). One covered by a later mount, mounted only in another
+        // namespace, or gone before the entry was removed has no numbers:
+        // better no sample, counted, than another filesystem's.
+        std::optional<struct statfs> space =
+            statfs_of_device(state.entry.device, state.entry.mount_point, mounts);
+        if (!space) {
+            ++space_unreadable_;
+            continue;
+        }
+        const struct statfs &numbers = *space;
         auto bsize = static_cast<uint64_t>(numbers.f_bsize);
         available_blocks.samples.push_back({labels, as_double(numbers.f_bavail)});
         available_bytes.samples.push_back({labels, as_double(numbers.f_bavail * bsize)});
@@ -272,16 +283,24 @@ std::vector<Family> Registry::collect() const {
                                    {"type", event_type_label(key.first)}},
                                   as_double(count)});
 
+    Family space_unreadable{
+        "fsev_space_unreadable_total",
+        "Scrapes that left out an entry's space samples because no mount in fsev-bpf's mount "
+        "table shows its filesystem (its mount point covered by a later mount, mounted only in "
+        "another mount namespace, or just unmounted).",
+        counter,
+        {{{}, as_double(space_unreadable_.load())}}};
+
     Family config_writes{"fsev_config_writes_total",
                          "Writes to the config file, by result (accepted or rejected).",
                          counter,
                          {{{{"result", "accepted"}}, as_double(accepted)},
                           {{{"result", "rejected"}}, as_double(rejected)}}};
 
-    std::vector<Family> families{build_info,       entry_count, entry_info,   available_bytes,
-                                 available_blocks, block_size,  lower_level,  upper_level,
-                                 requested,        reached,     read_only,    error,
-                                 errors,           events,      config_writes};
+    std::vector<Family> families{build_info,       entry_count, entry_info,    available_bytes,
+                                 available_blocks, block_size,  lower_level,   upper_level,
+                                 requested,        reached,     read_only,     error,
+                                 errors,           events,      config_writes, space_unreadable};
 
     if (ring_buffer_drops)
         families.push_back({"fsev_ring_buffer_dropped_records_total",

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -76,6 +77,7 @@ class Registry : public EventSink, public TraceTableObserver {
     CounterSource space_checks_;
     BpfStatsSource bpf_programs_;
     BpfStatsEnabled bpf_stats_enabled_;
+    mutable std::atomic<uint64_t> space_unreadable_{0};  // counted by collect()
 };
 
 // Names used in the `type` and `event` labels of fsev_events_total.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include "common/system_error.h"
+#include "mounts/device_statfs.h"
 
 namespace fsev {
 
@@ -18,6 +19,14 @@ std::multimap<dev_t, std::string> mount_points_by_device(const std::vector<Mount
     std::multimap<dev_t, std::string> by_device;
     for (const auto &mount : mounts) by_device.emplace(mount.device, mount.mount_point);
     return by_device;
+}
+
+std::multimap<dev_t, std::string> with_entries_mounted_elsewhere(
+    std::multimap<dev_t, std::string> mount_points, const std::vector<TraceEntry> &entries) {
+    for (const TraceEntry &entry : entries)
+        if (!mount_points.count(entry.device) && superblock_mounted(entry.device))
+            mount_points.emplace(entry.device, entry.mount_point);
+    return mount_points;
 }
 
 }  // namespace fsev

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -10,12 +11,14 @@
 
 namespace fsev {
 
-// Resolves a MOUNT path as the writing process would: relative paths against
-// its working directory, absolute paths and symlinks against its root, in its
-// mount namespace (all through /proc/PID). The mount point, type and source
-// come from the writer's own /proc/PID/mountinfo, read once per resolver
-// (one config write) and again only when a mount is not in it: a write of N
-// lines on a machine with M mounts reads M lines once, not N times.
+// Resolves a MOUNT path as the kernel would for the writing process:
+// relative paths from its working directory (even a deleted one), absolute
+// paths and symlinks in its root, in its mount namespace (all through
+// /proc/PID). The filesystem is the mount the path opens, found by mount id
+// and device -- in fsev-bpf's own mount table when it is there (so a chrooted
+// writer, or one in another namespace, names the mount the daemon watches),
+// else in the writer's. Each table is read once per resolver (one config
+// write): a write of N lines on a machine with M mounts reads M lines once.
 class ProcessPathResolver : public PathResolver {
   public:
     explicit ProcessPathResolver(pid_t writer) : writer_(writer) {}
@@ -27,7 +30,9 @@ class ProcessPathResolver : public PathResolver {
     const MountInfo *find_mount(uint64_t mount_id, bool reread);
 
     pid_t writer_;
-    std::optional<std::vector<MountInfo>> mounts_;
+    std::optional<std::vector<MountInfo>> mounts_;         // the writer's table
+    std::optional<std::vector<MountInfo>> daemon_mounts_;  // fsev-bpf's own
+    std::map<dev_t, bool> seen_by_daemon_;  // resolved filesystems: mount point from our table?
 };
 
 }  // namespace fsev
