@@ -4,6 +4,7 @@
 
 #include "common/system_error.h"
 #include "mounts/device_statfs.h"
+#include "mounts/foreign_devices.h"
 
 namespace fsev {
 
@@ -23,9 +24,13 @@ std::multimap<dev_t, std::string> mount_points_by_device(const std::vector<Mount
 
 std::multimap<dev_t, std::string> with_entries_mounted_elsewhere(
     std::multimap<dev_t, std::string> mount_points, const std::vector<TraceEntry> &entries) {
-    for (const TraceEntry &entry : entries)
-        if (!mount_points.count(entry.device) && superblock_mounted(entry.device))
+    for (const TraceEntry &entry : entries) {
+        if (mount_points.count(entry.device) || !is_foreign_device(entry.device)) continue;
+        if (superblock_mounted(entry.device))
             mount_points.emplace(entry.device, entry.mount_point);
+        else
+            forget_foreign_device(entry.device);
+    }
     return mount_points;
 }
 

@@ -27,11 +27,11 @@ class MountWatcher {
 
 std::multimap<dev_t, std::string> mount_points_by_device(const std::vector<MountInfo> &mounts);
 
-// Adds to `mount_points` the entries whose filesystem is mounted only in
-// another mount namespace (registered by a writer there) while it is still
-// mounted somewhere: the daemon's table cannot show them, yet they are not
-// gone. Once the filesystem is unmounted everywhere they are left out, and
-// syncing the table with the result removes them.
+// Adds to `mount_points` the entries a writer in another mount namespace
+// registered for a filesystem mounted only there (remember_foreign_device),
+// while it is still mounted somewhere: the daemon's table cannot show them,
+// yet they are not gone. Once the filesystem is unmounted everywhere they
+// are left out, and syncing the table with the result removes them.
 std::multimap<dev_t, std::string> with_entries_mounted_elsewhere(
     std::multimap<dev_t, std::string> mount_points, const std::vector<TraceEntry> &entries);
 

@@ -14,6 +14,7 @@
 #include "common/system_error.h"
 #include "common/unique_fd.h"
 #include "mounts/device_statfs.h"
+#include "mounts/foreign_devices.h"
 #include "mounts/mounted_filesystems.h"
 #include "mounts/mountinfo.h"
 
@@ -139,6 +140,7 @@ ResolvedFilesystem ProcessPathResolver::resolve(const std::string &path) {
     filesystem.source = mount->source;
     filesystem.block_backed = block_backed(filesystem.device, filesystem.source);
     seen_by_daemon_[filesystem.device] = mount != writer_mount;
+    if (mount == writer_mount) remember_foreign_device(filesystem.device);
     return filesystem;
 }
 
