@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -145,6 +146,13 @@ void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_fil
     fuse_reply_buf(request, snapshot->data() + from, std::min(size, snapshot->size() - from));
 }
 
+// Runs on the request thread when the kernel says the writer was interrupted
+// (a signal, SIGKILL included); `data` is the write's Interruption.
+void on_write_interrupted(fuse_req_t request, void *data) {
+    static_cast<Interruption *>(data)->interrupt();
+    owner(request).answer_if_queued(request, EINTR);
+}
+
 void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t size, off_t offset,
               fuse_file_info *info) {
     RunDirectory &directory = owner(request);
@@ -175,8 +183,17 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
     }
     const fuse_ctx *context = fuse_req_ctx(request);
     Writer writer{context->pid, context->uid, context->gid};
-    if (!directory.queue_write(request, file, std::string(data, size), writer))
+    // Until it is answered, the kernel keeps a writer in an uninterruptible
+    // wait, even after SIGKILL (it only tells us, with an interrupt). So an
+    // interrupt answers a write still queued at once, and makes the one being
+    // handled stop waiting (see BoundedResolver): the writer goes promptly.
+    // Registered before queueing: an interrupt that came first is seen now.
+    auto interruption = std::make_shared<Interruption>();
+    fuse_req_interrupt_func(request, on_write_interrupted, interruption.get());
+    if (!directory.queue_write(request, file, std::string(data, size), writer, interruption)) {
+        fuse_req_interrupt_func(request, nullptr, nullptr);
         fuse_reply_err(request, ESHUTDOWN);
+    }
 }
 
 void on_release(fuse_req_t request, fuse_ino_t, fuse_file_info *info) {
@@ -369,14 +386,32 @@ void RunDirectory::stop() {
 }
 
 bool RunDirectory::queue_write(fuse_req *request, std::shared_ptr<const File> file,
-                               std::string data, const Writer &writer) {
+                               std::string data, const Writer &writer,
+                               std::shared_ptr<Interruption> interruption) {
     {
         std::lock_guard lock(writes_mutex_);
         if (!accepting_writes_) return false;
-        writes_.push_back(WriteJob{request, std::move(file), std::move(data), writer});
+        writes_.push_back(
+            WriteJob{request, std::move(file), std::move(data), writer, std::move(interruption)});
     }
     writes_ready_.notify_one();
     return true;
+}
+
+void RunDirectory::answer_if_queued(fuse_req *request, int error) {
+    WriteJob job;
+    {
+        std::lock_guard lock(writes_mutex_);
+        auto queued = std::find_if(
+            writes_.begin(), writes_.end(),
+            [request](const WriteJob &queued_job) { return queued_job.request == request; });
+        if (queued == writes_.end()) return;  // being handled, or answered
+        job = std::move(*queued);
+        writes_.erase(queued);
+    }
+    // No interrupt function to clear: this runs inside it, and the reply
+    // ends the request.
+    fuse_reply_err(job.request, error);
 }
 
 void RunDirectory::serve_writes() {
@@ -389,7 +424,14 @@ void RunDirectory::serve_writes() {
             job = std::move(writes_.front());
             writes_.pop_front();
         }
-        int error = job.file->on_write(job.data, job.writer);
+        int error = EINTR;  // interrupted while queued: nothing was done
+        if (!job.interruption->interrupted()) {
+            ScopedInterruption scope(*job.interruption);
+            error = job.file->on_write(job.data, job.writer);
+        }
+        // Waits out an interrupt callback still running on the request
+        // thread and stops later ones: the Interruption ends with the job.
+        fuse_req_interrupt_func(job.request, nullptr, nullptr);
         if (error)
             fuse_reply_err(job.request, error);
         else

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <thread>
 
+#include "common/interruption.h"
 #include "common/unique_fd.h"
 
 struct fuse_session;
@@ -82,7 +83,10 @@ class RunDirectory {
     std::map<uint64_t, std::shared_ptr<const File>> files() const;
     // Queues a write for the writer thread; false once stopping.
     bool queue_write(fuse_req *request, std::shared_ptr<const File> file, std::string data,
-                     const Writer &writer);
+                     const Writer &writer, std::shared_ptr<Interruption> interruption);
+    // Answers a write that is still queued with `error`, taking it off the
+    // queue; does nothing to a write being handled or already answered.
+    void answer_if_queued(fuse_req *request, int error);
 
   private:
     struct WriteJob {
@@ -90,6 +94,7 @@ class RunDirectory {
         std::shared_ptr<const File> file;
         std::string data;
         Writer writer;
+        std::shared_ptr<Interruption> interruption;  // set when the writer was interrupted
     };
     void add_file(const std::string &name, Content content, WriteHandler on_write);
     void prepare_mount_point();

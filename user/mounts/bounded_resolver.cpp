@@ -1,5 +1,6 @@
 #include "mounts/bounded_resolver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/interruption.h"
 #include "mounts/path_resolver.h"
 
 namespace fsev {
@@ -60,11 +62,26 @@ void BoundedResolver::resolve_all(const std::vector<std::string> &paths) {
         --helpers_running;
     }).detach();
 
+    // Waits in short slices so that a writer who is killed or interrupted
+    // meanwhile is answered at once (EINTR) rather than when the bound ends:
+    // until it is answered, the kernel holds it unkillable.
+    constexpr auto kSlice = std::chrono::milliseconds(20);
+    auto deadline = std::chrono::steady_clock::now() + bound_;
     std::unique_lock lock(shared->mutex);
-    if (!shared->done_signal.wait_for(lock, bound_, [&] { return shared->done; }))
-        throw RequestError(ETIMEDOUT, "resolving the write's paths took over " +
-                                          std::to_string(bound_.count()) +
-                                          " ms (a path on a hung filesystem?); nothing changed");
+    while (!shared->done) {
+        if (interrupted_now())
+            throw RequestError(EINTR,
+                               "the writer was interrupted while its paths were being "
+                               "resolved; nothing changed");
+        auto now = std::chrono::steady_clock::now();
+        if (now >= deadline)
+            throw RequestError(ETIMEDOUT,
+                               "resolving the write's paths took over " +
+                                   std::to_string(bound_.count()) +
+                                   " ms (a path on a hung filesystem?); nothing changed");
+        shared->done_signal.wait_for(lock,
+                                     std::min<std::chrono::nanoseconds>(kSlice, deadline - now));
+    }
     answers_ = std::move(shared->answers);
 }
 
