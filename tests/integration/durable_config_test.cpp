@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <sys/mount.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -78,7 +80,7 @@ class KnownFilesystems : public PathResolver {
 };
 
 class DurableConfigTest : public ::testing::Test {
-  protected:
+  public:
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
         temp = std::make_unique<test::TempDir>("fsev-durable");
@@ -195,14 +197,63 @@ TEST_F(DurableConfigTest, ARefusedWriteIsNotRecorded) {
     EXPECT_EQ(read_file(state_file), recorded);
 }
 
-// The fault suite: kill -9 at a random moment while a stream of writes goes
+// The fault suite: faults at random moments while a stream of writes goes
 // on, restart, and compare with the writes that returned success. The one
-// write in flight at the kill may or may not have been applied (its writer
+// write in flight at the fault may or may not have been applied (its writer
 // got no answer); every write that returned success must be there.
+struct FaultPlan {
+    int cycles = 100;
+    // Every other fault is a lazy unmount of the run directory (the daemon
+    // must then end with an error) instead of kill -9.
+    bool lazy_unmounts = false;
+    // When set, a second writer keeps writing a path on this hung filesystem
+    // meanwhile; each such write must fail (ETIMEDOUT) and change nothing.
+    std::string hung_path;
+};
+
+struct FaultTally {
+    int writes = 0, refused = 0, cut = 0, hung = 0, kills = 0, unmounts = 0;
+    size_t accepted = 0;
+};
+
+FaultTally run_fault_suite(DurableConfigTest &test, const FaultPlan &plan);
+
 TEST_F(DurableConfigTest, KillNineDuringAStreamOfWritesLosesNothing) {
-    for (int i = 0; i < 3; ++i) add_filesystem();
+    auto started = std::chrono::steady_clock::now();
+    FaultTally tally = run_fault_suite(*this, FaultPlan{});
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+    std::cout << "[ fault    ] " << tally.kills << " kill -9 cycles, " << tally.writes
+              << " writes (" << tally.accepted << " accepted, " << tally.refused << " refused, "
+              << tally.cut << " cut by the kill) in " << seconds.count() << " s\n";
+}
+
+// The same with the run directory lazily unmounted at every other fault,
+// while a neighbour FUSE filesystem is stopped and a second writer keeps
+// naming a path on it.
+TEST_F(DurableConfigTest, LazyUnmountsAndAHungNeighbourLoseNothingEither) {
+    test::DaemonProcess neighbour;
+    ASSERT_TRUE(neighbour.wait_until_ready()) << neighbour.output();
+    ASSERT_EQ(::kill(neighbour.pid(), SIGSTOP), 0);
+    auto started = std::chrono::steady_clock::now();
+    FaultTally tally =
+        run_fault_suite(*this, FaultPlan{30, true, neighbour.run_dir() + "/hung info"});
+    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+    ::kill(neighbour.pid(), SIGCONT);
+    std::cout << "[ fault    ] " << tally.kills << " kill -9 and " << tally.unmounts
+              << " lazy unmounts of the run dir, " << tally.writes << " writes (" << tally.accepted
+              << " accepted, " << tally.refused << " refused, " << tally.cut
+              << " cut by the fault), " << tally.hung
+              << " writes naming the stopped neighbour (each failed, ETIMEDOUT or EINTR) in "
+              << seconds.count() << " s\n";
+    EXPECT_GT(tally.unmounts, 0);
+    EXPECT_GT(tally.hung, 0);
+}
+
+FaultTally run_fault_suite(DurableConfigTest &test, const FaultPlan &plan) {
+    FaultTally tally;
+    for (int i = 0; i < 3; ++i) test.add_filesystem();
     std::vector<std::string> mounts;
-    for (const auto &fs : filesystems) mounts.push_back(fs->mount_point());
+    for (const auto &fs : test.filesystems) mounts.push_back(fs->mount_point());
     std::mt19937 random(20261126);
     auto pick = [&](const std::vector<std::string> &from) {
         return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(random)];
@@ -231,77 +282,110 @@ TEST_F(DurableConfigTest, KillNineDuringAStreamOfWritesLosesNothing) {
         }
     };
 
-    constexpr int kCycles = 100;
     std::vector<std::string> accepted;
-    std::string in_flight;  // the write cut by the kill, if any
-    int writes = 0, refused = 0, cut = 0;
-    auto started = std::chrono::steady_clock::now();
-    start_daemon();
+    std::string in_flight;  // the write cut by the fault, if any
+    test.start_daemon();
     // The restarted daemon's set-up against the model; the write cut by the
-    // last kill counts if (and only if) it was recorded.
+    // last fault counts if (and only if) it was recorded.
     auto check_restored = [&](int cycle) {
-        std::vector<std::string> expected = model_of(accepted);
-        std::vector<std::string> restored = setup_of(listing());
+        std::vector<std::string> expected = test.model_of(accepted);
+        std::vector<std::string> restored = setup_of(test.listing());
         if (!in_flight.empty() && restored != expected) {
             std::vector<std::string> with = accepted;
             with.push_back(in_flight);
             try {
-                std::vector<std::string> applied = model_of(with);
+                std::vector<std::string> applied = test.model_of(with);
                 if (restored == applied) {
-                    accepted = with;  // it was recorded just before the kill
+                    accepted = with;  // it was recorded just before the fault
                     expected = applied;
                 }
             } catch (const RequestError &) {
                 // A write the model refuses cannot have been applied.
             }
         }
-        EXPECT_EQ(restored, expected) << "cycle " << cycle << "\n" << daemon->output();
+        EXPECT_EQ(restored, expected) << "cycle " << cycle << "\n" << test.daemon->output();
         in_flight.clear();
         return restored == expected;
     };
-    for (int cycle = 0; cycle < kCycles; ++cycle) {
-        ASSERT_TRUE(check_restored(cycle));
+    for (int cycle = 0; cycle < plan.cycles; ++cycle) {
+        if (!check_restored(cycle)) break;
 
-        pid_t pid = daemon->pid();
+        bool lazy_unmount = plan.lazy_unmounts && cycle % 2 == 1;
+        pid_t pid = test.daemon->pid();
         int delay_ms = std::uniform_int_distribution<int>(0, 120)(random);
-        std::thread killer([pid, delay_ms] {
+        std::atomic<bool> faulted{false};
+        std::thread fault([&, pid, delay_ms] {
             std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-            ::kill(pid, SIGKILL);
+            faulted = true;  // first: any failure from now on may be the fault's
+            if (lazy_unmount)
+                EXPECT_EQ(::umount2(test.run_dir.c_str(), MNT_DETACH), 0);
+            else
+                ::kill(pid, SIGKILL);
         });
+        std::atomic<bool> stop_hung{false};
+        std::atomic<int> hung_writes{0};
+        std::thread hung_writer;
+        if (!plan.hung_path.empty())
+            hung_writer = std::thread([&] {
+                while (!stop_hung && !faulted) {
+                    int error = write_config(test.config(), plan.hung_path);
+                    // Never applied: it fails in time, or with the daemon.
+                    EXPECT_NE(error, 0);
+                    if (error == ETIMEDOUT || error == EINTR) ++hung_writes;
+                }
+            });
         while (true) {
             std::string write = one_request();
             if (std::uniform_int_distribution<int>(0, 2)(random) == 0)
                 write += "; " + one_request();
-            int error = write_config(config(), write);
-            ++writes;
+            int error = write_config(test.config(), write);
+            ++tally.writes;
             if (error == 0) {
                 accepted.push_back(write);
                 continue;
             }
-            if (error == EINVAL || error == ENOENT) {
-                ++refused;
+            if ((error == EINVAL || error == ENOENT) && !faulted) {
+                ++tally.refused;
                 // The daemon's verdict must be the model's: this write fails there too.
                 std::vector<std::string> with = accepted;
                 with.push_back(write);
-                EXPECT_THROW(model_of(with), RequestError) << write;
+                EXPECT_THROW(test.model_of(with), RequestError) << write;
                 continue;
             }
-            // The daemon died under the write (ECONNABORTED) or before it (ENOTCONN).
+            // The daemon died under the write (ECONNABORTED) or before it
+            // (ENOTCONN), or the run directory is gone (ENOENT: after an
+            // unmount the config file is no longer there).
             if (error == ECONNABORTED) {
                 in_flight = write;
-                ++cut;
+                ++tally.cut;
             }
+            if (!faulted)
+                ADD_FAILURE() << "cycle " << cycle
+                              << ": write failed before the fault: " << std::strerror(error) << ": "
+                              << write;
             break;
         }
-        killer.join();
-        daemon.reset();  // reaps the killed daemon; its stale FUSE mount stays
-        start_daemon();  // clears the stale mount and restores the state
+        fault.join();
+        stop_hung = true;
+        if (hung_writer.joinable()) hung_writer.join();
+        tally.hung += hung_writes;
+        if (lazy_unmount) {
+            // Losing the run directory ends the daemon with an error.
+            EXPECT_NE(test.daemon->wait_for_line(std::regex(" lost: "), 10s), "")
+                << "cycle " << cycle << "\n"
+                << test.daemon->output();
+            EXPECT_EQ(test.daemon->stop(SIGTERM), 1) << "cycle " << cycle << "\n"
+                                                     << test.daemon->output();
+            ++tally.unmounts;
+        } else {
+            ++tally.kills;
+        }
+        test.daemon.reset();  // reaps the daemon; a killed one's stale FUSE mount stays
+        test.start_daemon();  // clears a stale mount and restores the state
     }
-    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
-    std::cout << "[ fault    ] " << kCycles << " kill -9 cycles, " << writes << " writes ("
-              << accepted.size() << " accepted, " << refused << " refused, " << cut
-              << " cut by the kill) in " << seconds.count() << " s\n";
-    EXPECT_TRUE(check_restored(kCycles));
+    EXPECT_TRUE(check_restored(plan.cycles));
+    tally.accepted = accepted.size();
+    return tally;
 }
 
 }  // namespace
