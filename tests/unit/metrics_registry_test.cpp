@@ -210,6 +210,21 @@ TEST(MetricsRegistry, SpaceIsReadFromTheEntrysOwnFilesystemOrNotAtAll) {
     EXPECT_EQ(sample_value(text, "fsev_space_unreadable_total", {}), 1) << text;
 }
 
+TEST(MetricsRegistry, AMountTableTooOldToShowTheMountIsReadAgain) {
+    // The table the daemon handed over lacks /proc (as if /proc had been
+    // mounted since): the scrape reads the table itself and finds it.
+    Registry registry("0");
+    registry.mount_table_changed({});
+    registry.entry_created(proc_entry());
+    struct statfs expected {};
+    ASSERT_EQ(::statfs("/proc", &expected), 0);
+    std::string text = registry.render_text();
+    EXPECT_EQ(sample_value(text, "fsev_block_size_bytes", {{"mountpoint", "/proc"}}),
+              static_cast<double>(expected.f_bsize))
+        << text;
+    EXPECT_EQ(sample_value(text, "fsev_space_unreadable_total", {}), 0) << text;
+}
+
 TEST(MetricsRegistry, ConfigWritesAreCountedByResult) {
     Registry registry("0");
     registry.count_config_write(true);

@@ -130,6 +130,7 @@ Daemon::Daemon(const DaemonOptions &options)
     want_programs(std::nullopt, std::nullopt);
     // The startup file may name a filesystem that went away meanwhile.
     trace_table_.sync_with_mounts(mount_watcher_.mount_points());
+    metrics_.mount_table_changed(read_mountinfo("self"));
 
     run_directory_ = std::make_unique<RunDirectory>(options_.run_dir);
     run_directory_->add_writable_file(
@@ -246,6 +247,7 @@ void Daemon::on_mounts_changed() {
     // filesystem is gone is removed next.
     std::vector<MountInfo> mounts = read_mountinfo("self");
     mount_events_.mounts_changed(trace_table_.entries(), mounts);
+    metrics_.mount_table_changed(mounts);
     trace_table_.sync_with_mounts(
         with_entries_mounted_elsewhere(mount_points_by_device(mounts), trace_table_.entries()));
 }

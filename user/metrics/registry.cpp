@@ -138,6 +138,11 @@ void Registry::set_bpf_programs_source(BpfStatsSource source, BpfStatsEnabled en
     bpf_stats_enabled_ = std::move(enabled);
 }
 
+void Registry::mount_table_changed(std::vector<MountInfo> mounts) {
+    std::lock_guard lock(mutex_);
+    mounts_ = std::move(mounts);
+}
+
 std::vector<Family> Registry::collect() const {
     // Copy under the lock; statfs and the sources run without it so a slow
     // filesystem never stalls the event loop.
@@ -147,6 +152,7 @@ std::vector<Family> Registry::collect() const {
     CounterSource ring_buffer_drops, netlink_send_errors, space_checks;
     BpfStatsSource bpf_programs;
     BpfStatsEnabled bpf_stats_enabled;
+    std::optional<std::vector<MountInfo>> known_mounts;
     {
         std::lock_guard lock(mutex_);
         entries = entries_;
@@ -158,6 +164,7 @@ std::vector<Family> Registry::collect() const {
         space_checks = space_checks_;
         bpf_programs = bpf_programs_;
         bpf_stats_enabled = bpf_stats_enabled_;
+        known_mounts = mounts_;
     }
 
     using enum MetricType;
@@ -214,19 +221,27 @@ std::vector<Family> Registry::collect() const {
                  {}};
     Family errors{"fsev_errors_total", "Error events of the entry.", counter, {}};
 
-    // One read of the mount table per scrape: it says which mount shows each
-    // entry's filesystem, and statfs's ST_RDONLY misses ext4's error switch
-    // ("emergency_ro", kernels >= 6.15), which the superblock options show.
-    std::vector<MountInfo> mounts;
+    // The mount table says which mount shows each entry's filesystem, and
+    // statfs's ST_RDONLY misses ext4's error switch ("emergency_ro", kernels
+    // >= 6.15), which the superblock options show. The daemon hands over the
+    // table at every mount change, so a scrape does not read it; it does
+    // only when that copy is missing, or too old to show a mount a path
+    // opens (a mount made since), once per scrape.
+    std::optional<std::vector<MountInfo>> mounts = known_mounts;
+    bool mounts_fresh = false;
+    auto read_mounts = [&] {
+        try {
+            mounts = read_mountinfo("self");
+        } catch (const std::system_error &) {
+            mounts = std::vector<MountInfo>{};  // nothing can be checked: no space samples
+        }
+        mounts_fresh = true;
+    };
+    if (!mounts) read_mounts();
     std::set<dev_t> read_only_superblocks;
-    try {
-        mounts = read_mountinfo("self");
-        for (const MountInfo &mount : mounts)
-            if (super_options_read_only(mount.super_options))
-                read_only_superblocks.insert(mount.device);
-    } catch (const std::system_error &) {
-        // Without the mount table no mount can be checked: no space samples.
-    }
+    for (const MountInfo &mount : *mounts)
+        if (super_options_read_only(mount.super_options))
+            read_only_superblocks.insert(mount.device);
 
     for (const auto &[id, state] : entries) {
         Labels labels = entry_labels(state.entry);
@@ -261,7 +276,11 @@ std::vector<Family> Registry::collect() const {
         // namespace, or gone before the entry was removed has no numbers:
         // better no sample, counted, than another filesystem's.
         std::optional<struct statfs> space =
-            statfs_of_device(state.entry.device, state.entry.mount_point, mounts);
+            statfs_of_device(state.entry.device, state.entry.mount_point, *mounts);
+        if (!space && !mounts_fresh) {
+            read_mounts();
+            space = statfs_of_device(state.entry.device, state.entry.mount_point, *mounts);
+        }
         if (!space) {
             ++space_unreadable_;
             continue;

@@ -5,12 +5,14 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "events/event.h"
 #include "metrics/text_format.h"
+#include "mounts/mountinfo.h"
 #include "trace/trace_entry.h"
 
 namespace fsev::metrics {
@@ -53,6 +55,10 @@ class Registry : public EventSink, public TraceTableObserver {
     // does not show); before that they would be a misleading 0.
     void set_bpf_programs_source(BpfStatsSource source, BpfStatsEnabled enabled);
 
+    // The daemon's mount table, handed over at start and at every mount
+    // change, so scrapes need not read it (they do while none was given).
+    void mount_table_changed(std::vector<MountInfo> mounts);
+
     std::vector<Family> collect() const;
     std::string render_text() const { return render(collect()); }
 
@@ -78,6 +84,7 @@ class Registry : public EventSink, public TraceTableObserver {
     BpfStatsSource bpf_programs_;
     BpfStatsEnabled bpf_stats_enabled_;
     mutable std::atomic<uint64_t> space_unreadable_{0};  // counted by collect()
+    std::optional<std::vector<MountInfo>> mounts_;
 };
 
 // Names used in the `type` and `event` labels of fsev_events_total.
