@@ -239,6 +239,17 @@ TEST_F(TraceTableTest, ErrorsAreRefusedWhereTheKernelLacksTheHook) {
     EXPECT_NO_THROW(limited.apply_write("/mnt/xfs warn,thr 10", resolver));
 }
 
+TEST_F(TraceTableTest, ErrorsAreAcceptedOnceALaterModuleBringsTheHook) {
+    bool hook_loaded = false;
+    FilesystemSupport support;
+    support.errors_available_when(
+        "xfs", [&hook_loaded] { return hook_loaded; }, "xfs is not loaded");
+    TraceTable limited(100, support);
+    EXPECT_THROW(limited.apply_write("/mnt/xfs err", resolver), RequestError);
+    hook_loaded = true;
+    EXPECT_NO_THROW(limited.apply_write("/mnt/xfs err", resolver));
+}
+
 TEST_F(TraceTableTest, ABadRequestLeavesEverythingAsItWas) {
     // SPEC difference: the RFC applied the requests before the bad one.
     write("/srv/data warn");
