@@ -19,18 +19,16 @@ uint32_t FilesystemSupport::deliverable_types(const std::string &fstype) const {
     if (fstype == "ext4") return TRACE_ALL;
     if (!space_checked(fstype)) return TRACE_INFO;
     uint32_t types = TRACE_INFO | TRACE_WARN | TRACE_THRESH;
-    if (fstype == "xfs" && !errors_missing(fstype)) types |= TRACE_ERR;
+    if ((fstype == "xfs" || fstype == "btrfs") && !errors_missing(fstype)) types |= TRACE_ERR;
     return types;
 }
 
 std::string FilesystemSupport::why_not(const std::string &fstype, uint32_t types) const {
     if (!space_checked(fstype) && fstype != "ext4")
         return "fsev-bpf has no space or error hooks for " + fstype +
-               " (thr and warn: ext4, xfs, btrfs, tmpfs; err: ext4, xfs)";
+               " (thr and warn: ext4, xfs, btrfs, tmpfs; err: ext4, xfs, btrfs)";
     if (types & TRACE_ERR) {
         if (errors_missing(fstype)) return errors_unavailable_.at(fstype).reason;
-        if (fstype == "btrfs")
-            return "btrfs has no tracepoint for its errors or transaction aborts";
         if (fstype == "tmpfs") return "tmpfs has no error path to report";
     }
     return fstype + " cannot deliver them";
