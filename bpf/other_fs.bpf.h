@@ -114,6 +114,7 @@ static __always_inline int fsev_syscall_activity(struct pt_regs *regs)
 }
 
 #define BTRFS_SUPER_MAGIC 0x9123683E
+#define XFS_SUPER_MAGIC 0x58465342
 
 /* Syscalls that write a file's data back: the fd, as fsev_written_fd(). */
 static __always_inline bool fsev_flushed_fd(long nr, struct pt_regs *regs, long *fd)
@@ -130,9 +131,9 @@ static __always_inline bool fsev_flushed_fd(long nr, struct pt_regs *regs, long 
     }
 }
 
-/* At most one I/O error record per superblock per second: a program
- * retrying a failing write must not flood the ring buffer. */
-#define FSEV_IO_ERROR_INTERVAL_NS (1000ull * 1000 * 1000)
+/* At most one I/O error record per superblock per minute: once a
+ * filesystem failed, every write fails, and one report says it. */
+#define FSEV_IO_ERROR_INTERVAL_NS (60ull * 1000 * 1000 * 1000)
 
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -141,18 +142,21 @@ struct {
     __type(value, __u64); /* time of the last record */
 } io_error_signals SEC(".maps");
 
-/* A write or flush on btrfs failed with EIO or EROFS. btrfs has no error
- * tracepoint (6.1 to 6.18); what its users see of an error is this: a
+/* A write or flush on btrfs or XFS failed with EIO or EROFS. btrfs has no
+ * error tracepoint (6.1 to 6.18); what its users see of an error is this: a
  * failing disk makes the writeback of a commit fail, btrfs aborts the
  * transaction and turns itself read-only, and syncfs, fsync and later
- * writes fail. The daemon reports an error and, if the filesystem is now
- * read-only, FS_ERR_RO_REMOUNT. */
+ * writes fail. The daemon reports an error and, if btrfs is now read-only,
+ * FS_ERR_RO_REMOUNT. XFS shuts down on a failed log write without passing
+ * the xfs_force_shutdown tracepoint (xlog_force_shutdown()), so that
+ * shutdown too is seen here only. */
 static __always_inline int fsev_syscall_io_error(struct pt_regs *regs, long ret)
 {
     struct fsev_trace_config *config;
     struct fsev_record *record;
     struct super_block *sb;
     __u64 now, *last;
+    unsigned long magic;
     long nr, fd;
     __u32 dev;
 
@@ -162,7 +166,10 @@ static __always_inline int fsev_syscall_io_error(struct pt_regs *regs, long ret)
     if (!fsev_written_fd(nr, regs, &fd) && !fsev_flushed_fd(nr, regs, &fd))
         return 0;
     sb = fsev_fd_superblock(fd);
-    if (!sb || BPF_CORE_READ(sb, s_magic) != BTRFS_SUPER_MAGIC)
+    if (!sb)
+        return 0;
+    magic = BPF_CORE_READ(sb, s_magic);
+    if (magic != BTRFS_SUPER_MAGIC && magic != XFS_SUPER_MAGIC)
         return 0;
     dev = BPF_CORE_READ(sb, s_dev);
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
@@ -180,8 +187,9 @@ static __always_inline int fsev_syscall_io_error(struct pt_regs *regs, long ret)
     record->event_type = FS_EVENT_ERR;
     record->event_id = FS_ERR_INTERNAL;
     record->syscall_nr = nr;
-    /* btrfs turns read-only on every transaction abort */
-    record->error_mode = FSEV_ERRORS_REMOUNT_RO;
+    /* btrfs turns read-only on every transaction abort; XFS never does */
+    record->error_mode =
+        magic == BTRFS_SUPER_MAGIC ? FSEV_ERRORS_REMOUNT_RO : FSEV_ERRORS_CONTINUE;
     bpf_ringbuf_submit(record, 0);
     return 0;
 }

@@ -35,8 +35,8 @@ enum fsev_source {
      * statfs. Rate-limited per superblock in BPF (bpf/other_fs.bpf.h). */
     FSEV_SRC_SPACE_ACTIVITY = 11,
     FSEV_SRC_XFS_SHUTDOWN = 12,     /* xfs_force_shutdown; `blocks` holds its SHUTDOWN_* flags */
-    /* A write or flush syscall on a btrfs traced for err failed with EIO or
-     * EROFS; `blocks` holds the errno. */
+    /* A write or flush syscall on a btrfs or XFS traced for err failed with
+     * EIO or EROFS; `blocks` holds the errno. */
     FSEV_SRC_SYSCALL_IO_ERROR = 13,
     FSEV_SRC_MAX = 14,
 };
