@@ -119,7 +119,8 @@ class Ext4Probes {
     // program; under links_mutex_.
     std::vector<std::unique_ptr<::fsev_bpf, SkeletonDeleter>> module_skeletons_;
     std::set<std::string> loaded_tracepoints_;
-    std::set<std::string> failed_modules_;
+    // Modules not looked at again: loading failed, or they lack the tracepoints.
+    std::set<std::string> settled_modules_;
     std::mutex module_load_mutex_;  // one load_module_programs at a time
     static bool is_activity_program(const bpf_program *program);
 };

@@ -33,7 +33,7 @@ std::vector<std::string> Ext4Probes::load_module_programs(const std::string &mod
     std::set<std::string> missing;
     {
         std::lock_guard lock(links_mutex_);
-        if (failed_modules_.count(module)) return {};
+        if (settled_modules_.count(module)) return {};
         bpf_program *program = nullptr;
         bpf_object__for_each_program(program, skeleton_->obj) {
             std::string tracepoint = tracepoint_of(program);
@@ -46,7 +46,15 @@ std::vector<std::string> Ext4Probes::load_module_programs(const std::string &mod
     std::vector<std::string> gained;
     std::set_intersection(missing.begin(), missing.end(), present.begin(), present.end(),
                           std::back_inserter(gained));
-    if (gained.empty()) return {};
+    if (gained.empty()) {
+        // Loaded, but without those tracepoints: parsing its BTF again on
+        // every mount change would find the same.
+        if (!present.empty()) {
+            std::lock_guard lock(links_mutex_);
+            settled_modules_.insert(module);
+        }
+        return {};
+    }
 
     try {
         std::unique_ptr<::fsev_bpf, SkeletonDeleter> copy(fsev_bpf__open());
@@ -80,7 +88,7 @@ std::vector<std::string> Ext4Probes::load_module_programs(const std::string &mod
         module_skeletons_.push_back(std::move(copy));
     } catch (const std::system_error &) {
         std::lock_guard lock(links_mutex_);
-        failed_modules_.insert(module);
+        settled_modules_.insert(module);
         throw;
     }
     return gained;
