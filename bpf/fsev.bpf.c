@@ -36,6 +36,8 @@ char LICENSE[] SEC("license") = "GPL";
 #define EXT4_MOUNT_ERRORS_RO 0x00020
 #define EXT4_MOUNT_ERRORS_PANIC 0x00040
 #define ENOSPC 28
+#define EIO 5
+#define EROFS 30
 #define EXT4_SUPER_MAGIC 0xEF53
 
 /* Set by the daemon before load. */
@@ -642,6 +644,8 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
         return 0;
     if (ret >= 0)
         return fsev_syscall_activity(regs);
+    if (ret == -EIO || ret == -EROFS)
+        return fsev_syscall_io_error(regs, ret);
     if (ret != -ENOSPC)
         return 0;
     if (fsev_is_daemon())

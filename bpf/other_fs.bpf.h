@@ -113,6 +113,87 @@ static __always_inline int fsev_syscall_activity(struct pt_regs *regs)
     return 0;
 }
 
+#define BTRFS_SUPER_MAGIC 0x9123683E
+#define XFS_SUPER_MAGIC 0x58465342
+
+/* Syscalls that write a file's data back: the fd, as fsev_written_fd(). */
+static __always_inline bool fsev_flushed_fd(long nr, struct pt_regs *regs, long *fd)
+{
+    switch (nr) { /* x86_64 syscall numbers (asm/unistd_64.h) */
+    case 74:  /* fsync */
+    case 75:  /* fdatasync */
+    case 277: /* sync_file_range */
+    case 306: /* syncfs */
+        *fd = (long)BPF_CORE_READ(regs, di);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* At most one I/O error record per superblock per minute: once a
+ * filesystem failed, every write fails, and one report says it. */
+#define FSEV_IO_ERROR_INTERVAL_NS (60ull * 1000 * 1000 * 1000)
+
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, FSEV_MAX_TRACED_SUPERBLOCKS);
+    __type(key, __u32);
+    __type(value, __u64); /* time of the last record */
+} io_error_signals SEC(".maps");
+
+/* A write or flush on btrfs or XFS failed with EIO or EROFS. btrfs has no
+ * error tracepoint (6.1 to 6.18); what its users see of an error is this: a
+ * failing disk makes the writeback of a commit fail, btrfs aborts the
+ * transaction and turns itself read-only, and syncfs, fsync and later
+ * writes fail. The daemon reports an error and, if btrfs is now read-only,
+ * FS_ERR_RO_REMOUNT. XFS shuts down on a failed log write without passing
+ * the xfs_force_shutdown tracepoint (xlog_force_shutdown()), so that
+ * shutdown too is seen here only. */
+static __always_inline int fsev_syscall_io_error(struct pt_regs *regs, long ret)
+{
+    struct fsev_trace_config *config;
+    struct fsev_record *record;
+    struct super_block *sb;
+    __u64 now, *last;
+    unsigned long magic;
+    long nr, fd;
+    __u32 dev;
+
+    if (fsev_is_daemon())
+        return 0;
+    nr = BPF_CORE_READ(regs, orig_ax);
+    if (!fsev_written_fd(nr, regs, &fd) && !fsev_flushed_fd(nr, regs, &fd))
+        return 0;
+    sb = fsev_fd_superblock(fd);
+    if (!sb)
+        return 0;
+    magic = BPF_CORE_READ(sb, s_magic);
+    if (magic != BTRFS_SUPER_MAGIC && magic != XFS_SUPER_MAGIC)
+        return 0;
+    dev = BPF_CORE_READ(sb, s_dev);
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || !(config->types & FSEV_TRACE_ERR))
+        return 0;
+    now = bpf_ktime_get_ns();
+    last = bpf_map_lookup_elem(&io_error_signals, &dev);
+    if (last && now - *last < FSEV_IO_ERROR_INTERVAL_NS)
+        return 0;
+    bpf_map_update_elem(&io_error_signals, &dev, &now, BPF_ANY);
+    record = fsev_reserve(sb, FSEV_SRC_SYSCALL_IO_ERROR, (__u64)-ret, 0);
+    if (!record)
+        return 0;
+    record->trace_id = config->trace_id;
+    record->event_type = FS_EVENT_ERR;
+    record->event_id = FS_ERR_INTERNAL;
+    record->syscall_nr = nr;
+    /* btrfs turns read-only on every transaction abort; XFS never does */
+    record->error_mode =
+        magic == BTRFS_SUPER_MAGIC ? FSEV_ERRORS_REMOUNT_RO : FSEV_ERRORS_CONTINUE;
+    bpf_ringbuf_submit(record, 0);
+    return 0;
+}
+
 #define TMPFS_MAGIC 0x01021994
 
 /* Page-cache pages of a file dropped: tmpfs gives their space back here

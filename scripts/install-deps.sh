@@ -8,7 +8,7 @@ packages=(
   libbpf-dev bpftool libelf-dev zlib1g-dev
   libgtest-dev googletest
   libfuse3-dev fuse3 libclang-rt-14-dev
-  e2fsprogs xfsprogs btrfs-progs util-linux mount kmod
+  e2fsprogs xfsprogs btrfs-progs util-linux mount kmod dmsetup
   libmnl-dev nlohmann-json3-dev
   libcpp-httplib-dev libsystemd-dev libcap-ng-dev prometheus prometheus-alertmanager curl systemd
   dpkg-dev lintian debootstrap python3 gnuplot-nox

@@ -35,7 +35,10 @@ enum fsev_source {
      * statfs. Rate-limited per superblock in BPF (bpf/other_fs.bpf.h). */
     FSEV_SRC_SPACE_ACTIVITY = 11,
     FSEV_SRC_XFS_SHUTDOWN = 12,     /* xfs_force_shutdown; `blocks` holds its SHUTDOWN_* flags */
-    FSEV_SRC_MAX = 13,
+    /* A write or flush syscall on a btrfs or XFS traced for err failed with
+     * EIO or EROFS; `blocks` holds the errno. */
+    FSEV_SRC_SYSCALL_IO_ERROR = 13,
+    FSEV_SRC_MAX = 14,
 };
 
 /* Event-type bits of a trace entry (the config's info,warn,err,thr). */
@@ -97,7 +100,7 @@ struct fsev_record {
     __u32 event_type;       /* enum fs_event_type, 0 for raw records */
     __u32 event_id;         /* FS_* id (THRESH, WARN; ERR is classified by the daemon) */
     __u32 direction;        /* enum fs_event_direction (THRESH) */
-    __u32 error_mode;       /* enum fsev_error_mode (ext4_error) */
+    __u32 error_mode;       /* enum fsev_error_mode (ext4_error, syscall I/O errors) */
     __u32 syscall_nr;       /* FSEV_SRC_SYSCALL_*: which syscall (x86_64 numbers) */
     __s32 dirfd;            /* FSEV_SRC_SYSCALL_ENOSPC_PATH: directory fd of `path` */
     char comm[FSEV_COMM_LEN];

@@ -203,16 +203,15 @@ TEST_F(TraceTableTest, Ext4CanDeliverEveryType) {
 
 TEST_F(TraceTableTest, OtherFilesystemsDeliverWhatTheirHooksAllow) {
     // Thresholds and ENOSPC on every filesystem that holds space; errors
-    // where the kernel reports them (xfs shutdowns).
-    for (std::string_view request :
-         {"/mnt/xfs info,warn,err,thr 10 5", "/tmp info,warn,thr 10 5", "/mnt/btrfs warn,thr 10"})
+    // where the kernel reports them (xfs shutdowns, btrfs failing syscalls).
+    for (std::string_view request : {"/mnt/xfs info,warn,err,thr 10 5", "/tmp info,warn,thr 10 5",
+                                     "/mnt/btrfs warn,err,thr 10"})
         EXPECT_EQ(write_error(request), 0) << request << ": " << message;
     EXPECT_EQ(write_error("/tmp err"), EOPNOTSUPP);
     EXPECT_NE(message.find("tmpfs cannot deliver err events (it can: info,warn,thr)"),
               std::string::npos)
         << message;
-    EXPECT_EQ(write_error("/mnt/btrfs err"), EOPNOTSUPP);
-    EXPECT_NE(message.find("btrfs has no tracepoint for its errors"), std::string::npos) << message;
+    EXPECT_NE(message.find("tmpfs has no error path"), std::string::npos) << message;
     EXPECT_EQ(write_error("/mnt/usb info"), 0);
     for (std::string_view request : {"/mnt/usb warn", "/mnt/usb thr 10"})
         EXPECT_EQ(write_error(request), EOPNOTSUPP) << request;
@@ -237,6 +236,17 @@ TEST_F(TraceTableTest, ErrorsAreRefusedWhereTheKernelLacksTheHook) {
             << error.what();
     }
     EXPECT_NO_THROW(limited.apply_write("/mnt/xfs warn,thr 10", resolver));
+}
+
+TEST_F(TraceTableTest, ErrorsAreAcceptedOnceALaterModuleBringsTheHook) {
+    bool hook_loaded = false;
+    FilesystemSupport support;
+    support.errors_available_when(
+        "xfs", [&hook_loaded] { return hook_loaded; }, "xfs is not loaded");
+    TraceTable limited(100, support);
+    EXPECT_THROW(limited.apply_write("/mnt/xfs err", resolver), RequestError);
+    hook_loaded = true;
+    EXPECT_NO_THROW(limited.apply_write("/mnt/xfs err", resolver));
 }
 
 TEST_F(TraceTableTest, ABadRequestLeavesEverythingAsItWas) {

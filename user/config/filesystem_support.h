@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -22,9 +23,18 @@ class FilesystemSupport {
     // This kernel lacks the hook that reports `fstype`'s errors (e.g. xfs
     // was not loaded when the daemon started): err is refused, saying why.
     void errors_unavailable(const std::string &fstype, std::string reason);
+    // The same while `available()` returns false: a module loaded later
+    // brings the hook. `available` is called on every check, from any thread.
+    void errors_available_when(const std::string &fstype, std::function<bool()> available,
+                               std::string reason);
 
   private:
-    std::map<std::string, std::string> errors_unavailable_;  // fstype -> reason
+    struct MissingHook {
+        std::function<bool()> available;
+        std::string reason;
+    };
+    bool errors_missing(const std::string &fstype) const;
+    std::map<std::string, MissingHook> errors_unavailable_;  // by fstype
 };
 
 }  // namespace fsev

@@ -40,14 +40,15 @@ ProbeOptions probe_options(const DaemonOptions &options) {
     return probe;
 }
 
-// What the config file accepts per filesystem type on this kernel.
-FilesystemSupport filesystem_support(const KernelFeatures &kernel) {
+// What the config file accepts per filesystem type on this kernel: XFS
+// errors once a program runs on xfs_force_shutdown (at start, or when xfs
+// is loaded later, see load_late_modules()).
+FilesystemSupport filesystem_support(const Ext4Probes &probes) {
     FilesystemSupport support;
-    if (!kernel.has_tracepoint("xfs_force_shutdown"))
-        support.errors_unavailable(
-            "xfs",
-            "this kernel shows no xfs_force_shutdown tracepoint (xfs was not loaded when "
-            "fsev-bpf started: run 'modprobe xfs' before starting it)");
+    support.errors_available_when(
+        "xfs", [&probes] { return probes.has_program_on("xfs_force_shutdown"); },
+        "this kernel shows no xfs_force_shutdown tracepoint (the xfs module is not loaded: "
+        "mount an XFS filesystem or run 'modprobe xfs', then ask again)");
     return support;
 }
 
@@ -77,7 +78,7 @@ Daemon::Daemon(const DaemonOptions &options)
           [this](dev_t device) { interpreter_.writable_again(kernel_dev_from_user(device)); }),
       // Ids wrap within the BPF map's capacity, so the table can never hold
       // more entries than the kernel side can watch (ENOSPC beyond).
-      trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS, filesystem_support(probes_.kernel_features())) {
+      trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS, filesystem_support(probes_)) {
     if (!group_lock_.valid())  // taken by a daemon starting at the same moment
         throw ChannelError("netlink group " + std::to_string(publisher_.channel().group) +
                            " was just taken by another fsev-bpf daemon; start again");
@@ -181,6 +182,9 @@ int Daemon::on_config_write(std::string_view data, const Writer &writer) {
         // table is touched: a hung filesystem fails this write (ETIMEDOUT)
         // and holds up nothing else.
         ParsedWrite parsed = parse_write(data);
+        // The writer may have just mounted a filesystem whose module came
+        // with the mount, before the mount watcher saw it.
+        load_late_modules();
         std::vector<std::string> paths;
         for (const Request &request : parsed.requests)
             if (!request.rule) paths.push_back(request.mount);
@@ -242,7 +246,30 @@ void Daemon::want_programs(std::optional<bool> warn, std::optional<bool> activit
     }
 }
 
+void Daemon::load_late_modules() {
+    for (const char *module : {"xfs", "btrfs"}) {
+        try {
+            std::vector<std::string> gained = probes_.load_module_programs(module);
+            if (gained.empty()) continue;
+            std::string line = std::string("fsev-bpf: module ") + module +
+                               " loaded since start: attached programs on";
+            for (const std::string &tracepoint : gained) line += " " + tracepoint;
+            line += "\n";
+            if (::write(STDOUT_FILENO, line.data(), line.size()) < 0) {
+            }
+        } catch (const std::system_error &error) {
+            std::string line =
+                std::string("fsev-bpf: module ") + module +
+                " loaded since start, but its programs are unavailable: " + error.what() + "\n";
+            if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
+            }
+        }
+    }
+}
+
 void Daemon::on_mounts_changed() {
+    // A filesystem module may have come with a new mount.
+    load_late_modules();
     // One read of the table for both. Remounts first: an entry whose
     // filesystem is gone is removed next.
     std::vector<MountInfo> mounts = read_mountinfo("self");

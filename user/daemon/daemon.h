@@ -46,6 +46,9 @@ class Daemon {
     // and from the config writer thread.
     void publish(const Event &event, uint64_t suppressed_before = 0);
     void on_mounts_changed();
+    // Programs on the tracepoints of filesystem modules (xfs, btrfs) loaded
+    // since start: loaded and attached now. Called from any thread.
+    void load_late_modules();
     // Which on-demand programs run: the syscall-exit one while an entry
     // wants warn or activity-checked thresholds, the activity ones for the
     // latter.

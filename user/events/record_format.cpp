@@ -33,6 +33,8 @@ std::string_view source_name(uint32_t source) {
             return "space_activity";
         case FSEV_SRC_XFS_SHUTDOWN:
             return "xfs_force_shutdown";
+        case FSEV_SRC_SYSCALL_IO_ERROR:
+            return "syscall_io_error";
         default:
             return "unknown";
     }

@@ -110,7 +110,7 @@ bool RecordInterpreter::became_read_only(const fsev_record &record) {
     auto deadline = after_record(record, kReadOnlyWait);
     auto switched = [&] {
         std::optional<uint32_t> state;
-        if (ext4_state_) state = ext4_state_(record.superblock);
+        if (ext4_state_ && record.source == FSEV_SRC_ERROR) state = ext4_state_(record.superblock);
         if (state && (*state & (FSEV_EXT4_READ_ONLY | FSEV_EXT4_STOPPED))) return true;
         return superblock_read_only(kernel_dev_major(record.dev), kernel_dev_minor(record.dev))
             .value_or(false);
@@ -159,7 +159,8 @@ std::vector<RecordInterpreter::Interpreted> RecordInterpreter::interpret(
     uint64_t suppressed = 0;
     if (allowed(event, suppressed)) out.push_back({event, suppressed});
 
-    if (record.source == FSEV_SRC_ERROR && became_read_only(record)) {
+    if ((record.source == FSEV_SRC_ERROR || record.source == FSEV_SRC_SYSCALL_IO_ERROR) &&
+        became_read_only(record)) {
         // Reported even over the rate limit: it happens once per switch.
         Event read_only = event;
         read_only.id = FS_ERR_RO_REMOUNT;

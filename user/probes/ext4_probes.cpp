@@ -18,14 +18,13 @@ void Ext4Probes::SkeletonDeleter::operator()(::fsev_bpf *skeleton) const {
     fsev_bpf__destroy(skeleton);
 }
 
-namespace {
-
-// The tracepoint a program attaches to: "tp_btf/NAME" -> NAME.
 std::string tracepoint_of(const bpf_program *program) {
     std::string section = bpf_program__section_name(program);
     std::string prefix = "tp_btf/";
     return section.rfind(prefix, 0) == 0 ? section.substr(prefix.size()) : std::string();
 }
+
+namespace {
 
 // What goes missing without a program, for the start-up line.
 std::string feature_of(const std::string &tracepoint) {
@@ -96,6 +95,10 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
 
     if (int err = fsev_bpf__load(skeleton_.get()); err)
         throw system_error(err, "load BPF object fsev_bpf (see libbpf messages above)");
+    bpf_program *program = nullptr;
+    bpf_object__for_each_program(program, skeleton_->obj) {
+        if (bpf_program__autoload(program)) loaded_tracepoints_.insert(tracepoint_of(program));
+    }
 }
 
 Ext4Probes::~Ext4Probes() = default;
@@ -133,25 +136,36 @@ void Ext4Probes::detach() {
     activity_links_.clear();
 }
 
-bool Ext4Probes::is_activity_program(const bpf_program *program) const {
-    return program == skeleton_->progs.on_page_cache_delete ||
-           program == skeleton_->progs.on_xfs_truncated ||
-           program == skeleton_->progs.on_writeback_inode ||
-           program == skeleton_->progs.on_btrfs_commit;
+bool Ext4Probes::is_activity_program(const bpf_program *program) {
+    std::string name = bpf_program__name(program);
+    return name == "on_page_cache_delete" || name == "on_xfs_truncated" ||
+           name == "on_writeback_inode" || name == "on_btrfs_commit";
+}
+
+std::vector<bpf_program *> Ext4Probes::activity_programs() const {
+    std::vector<bpf_program *> programs;
+    auto add_from = [&programs](const ::fsev_bpf *skeleton) {
+        bpf_program *program = nullptr;
+        bpf_object__for_each_program(program, skeleton->obj) {
+            if (bpf_program__autoload(program) && is_activity_program(program))
+                programs.push_back(program);
+        }
+    };
+    add_from(skeleton_.get());
+    for (const auto &skeleton : module_skeletons_) add_from(skeleton.get());
+    return programs;
 }
 
 void Ext4Probes::watch_space_activity(bool wanted) {
     std::lock_guard lock(links_mutex_);
+    activity_wanted_ = wanted;
     if (!wanted) {
         activity_links_.clear();
         return;
     }
     if (!activity_links_.empty()) return;
     std::vector<std::pair<std::string, BpfLink>> links;
-    for (bpf_program *program :
-         {skeleton_->progs.on_page_cache_delete, skeleton_->progs.on_xfs_truncated,
-          skeleton_->progs.on_writeback_inode, skeleton_->progs.on_btrfs_commit}) {
-        if (!bpf_program__autoload(program)) continue;
+    for (bpf_program *program : activity_programs()) {
         BpfLink link(bpf_program__attach(program));
         if (!link) {
             int err = errno;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,15 @@ class Ext4Probes {
     // fail (std::system_error).
     void watch_space_activity(bool wanted);
     bool watching_space_activity() const;
+    // A filesystem module (xfs, btrfs) loaded after this object: loads the
+    // programs on its tracepoints now, in a second copy of the BPF object
+    // that shares every map with the first, and attaches them (activity
+    // ones while watch_space_activity). Returns the tracepoints gained;
+    // empty when the module is still absent or nothing was missing.
+    // Thread-safe; throws std::system_error (then not tried again).
+    std::vector<std::string> load_module_programs(const std::string &module);
+    // True when a program on `tracepoint` is loaded, at start or later.
+    bool has_program_on(const std::string &tracepoint) const;
     std::vector<std::string> attached_programs() const;
     // Kernel ids (as `bpftool prog show` lists them) of the attached
     // programs, and of the loaded ones that are not attached now (the
@@ -93,6 +103,7 @@ class Ext4Probes {
         void operator()(::fsev_bpf *skeleton) const;
     };
     void choose_programs();
+    std::vector<bpf_program *> activity_programs() const;  // links_mutex_ held
 
     KernelFeatures features_;
     std::vector<std::string> degraded_;
@@ -102,8 +113,20 @@ class Ext4Probes {
     BpfLink syscall_link_;  // tp_btf/sys_exit, while wanted
     // Activity programs (see watch_space_activity), while wanted.
     std::vector<std::pair<std::string, BpfLink>> activity_links_;
-    bool is_activity_program(const bpf_program *program) const;
+    bool activity_wanted_ = false;
+    // Copies of the BPF object holding the programs of modules loaded
+    // later (load_module_programs), and the tracepoints of every loaded
+    // program; under links_mutex_.
+    std::vector<std::unique_ptr<::fsev_bpf, SkeletonDeleter>> module_skeletons_;
+    std::set<std::string> loaded_tracepoints_;
+    // Modules not looked at again: loading failed, or they lack the tracepoints.
+    std::set<std::string> settled_modules_;
+    std::mutex module_load_mutex_;  // one load_module_programs at a time
+    static bool is_activity_program(const bpf_program *program);
 };
+
+// The tracepoint a program attaches to: "tp_btf/NAME" -> NAME, else "".
+std::string tracepoint_of(const bpf_program *program);
 
 // The options for this process: its own tgid and pid namespace.
 ProbeOptions probe_options_for_self();

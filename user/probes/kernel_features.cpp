@@ -151,13 +151,23 @@ KernelFeatures features_from_btf(const btf *vmlinux, const btf *ext4, std::strin
 }
 
 // Tracepoints of the other filesystems fsev-bpf hooks (xfs, btrfs) where
-// they are modules loaded now; a module loaded later is not seen until the
-// daemon restarts (docs/filesystems.md).
+// they are modules loaded now; one loaded later is picked up by
+// Ext4Probes::load_module_programs().
 void add_module_tracepoints(const btf *vmlinux, KernelFeatures &features) {
     for (const char *module : {"xfs", "btrfs"}) {
         BtfPtr object(btf__load_module_btf(module, const_cast<btf *>(vmlinux)));
         if (object) collect_tracepoints(object.get(), btf__type_cnt(vmlinux), features.tracepoints);
     }
+}
+
+std::set<std::string> module_tracepoints(const std::string &module) {
+    std::set<std::string> tracepoints;
+    if (!path_exists(("/sys/kernel/btf/" + module).c_str())) return tracepoints;
+    BtfPtr vmlinux(btf__load_vmlinux_btf());
+    if (!vmlinux) return tracepoints;
+    BtfPtr object(btf__load_module_btf(module.c_str(), vmlinux.get()));
+    if (object) collect_tracepoints(object.get(), btf__type_cnt(vmlinux.get()), tracepoints);
+    return tracepoints;
 }
 
 KernelFeatures detect_kernel_features() {

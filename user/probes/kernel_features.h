@@ -46,6 +46,11 @@ KernelFeatures detect_kernel_features();
 // types live in vmlinux); for tests against other kernels' BTF.
 KernelFeatures features_from_btf(const btf *vmlinux, const btf *ext4, std::string release);
 
+// Tracepoints of kernel module `module` (e.g. "xfs") as its BTF shows them
+// now; empty when the module is not loaded (or built in: then they are in
+// vmlinux's BTF and detect_kernel_features() saw them).
+std::set<std::string> module_tracepoints(const std::string &module);
+
 // "6.1.0-56-amd64" -> {6, 1}; nullopt when it does not start with N.N.
 std::optional<std::pair<int, int>> kernel_version(const std::string &release);
 

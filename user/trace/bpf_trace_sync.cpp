@@ -63,7 +63,11 @@ void BpfTraceSync::tell_warn_wanted() {
     {
         std::lock_guard lock(mutex_);
         for (const auto &[id, entry] : entries_) {
-            warn = warn || (entry.types & TRACE_WARN);
+            // btrfs and XFS errors are seen as failing syscalls too
+            // (other_fs.bpf.h).
+            warn =
+                warn || (entry.types & TRACE_WARN) ||
+                ((entry.types & TRACE_ERR) && (entry.fstype == "btrfs" || entry.fstype == "xfs"));
             activity = activity || checked_on_activity(entry);
         }
     }
