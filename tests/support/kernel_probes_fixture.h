@@ -13,7 +13,7 @@
 #include <system_error>
 #include <vector>
 
-#include "events/event_names.h"
+#include "model/event_names.h"
 #include "events/record_interpreter.h"
 #include "probes/ext4_probes.h"
 #include "support/loop_ext4.h"

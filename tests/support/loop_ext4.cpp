@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/device.h"
+#include "model/device.h"
 #include "support/command.h"
 
 namespace fsev::test {

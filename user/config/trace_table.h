@@ -14,7 +14,7 @@
 #include "config/filesystem_support.h"
 #include "config/request.h"
 #include "config/rule.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "common/abstract_lock.h"
-#include "common/device.h"
+#include "model/device.h"
 #include "common/durable_file.h"
 #include "config/startup_file.h"
 #include "config/state_file.h"

@@ -10,7 +10,7 @@
 #include "config/trace_table.h"
 #include "daemon/mount_events.h"
 #include "daemon/options.h"
-#include "events/event.h"
+#include "model/event.h"
 #include "events/record_interpreter.h"
 #include "fuse/run_directory.h"
 #include "mounts/mount_watcher.h"

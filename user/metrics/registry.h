@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
-#include "events/event.h"
+#include "model/event.h"
 #include "metrics/text_format.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev::metrics {
 

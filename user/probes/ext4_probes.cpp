@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "common/device.h"
+#include "model/device.h"
 #include "common/system_error.h"
 #include "fsev_bpf.skel.h"
 
