@@ -7,6 +7,7 @@
 #include <system_error>
 #include <thread>
 
+#include "config/request.h"
 #include "mounts/path_resolver.h"
 
 namespace fsev {
