@@ -16,8 +16,8 @@
 #include "daemon/service_notify.h"
 #include "events/record_format.h"
 #include "metrics/bpf_program_stats.h"
-#include "mounts/bounded_resolver.h"
-#include "mounts/path_resolver.h"
+#include "resolver/bounded_resolver.h"
+#include "resolver/path_resolver.h"
 #include "netlink/discovery.h"
 
 namespace fsev {

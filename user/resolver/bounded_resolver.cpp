@@ -1,4 +1,4 @@
-#include "mounts/bounded_resolver.h"
+#include "resolver/bounded_resolver.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "config/request.h"
-#include "mounts/path_resolver.h"
+#include "resolver/path_resolver.h"
 
 namespace fsev {
 
