@@ -60,7 +60,7 @@ void Pipeline::publish(const Event &event, uint64_t suppressed_before) {
 
 namespace fsev::bench {
 
-TraceEntry threshold_entry(uint32_t id, const LoopFs &fs, uint64_t lower, uint64_t upper) {
+TraceEntry threshold_entry(uint32_t id, const test::LoopExt4 &fs, uint64_t lower, uint64_t upper) {
     TraceEntry entry;
     entry.id = id;
     entry.device = fs.device();

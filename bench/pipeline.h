@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "events/record_interpreter.h"
-#include "loop_fs.h"
+#include "support/loop_ext4.h"
 #include "netlink/publisher.h"
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
@@ -60,5 +60,5 @@ uint16_t bench_family_id();
 namespace fsev::bench {
 
 // A trace entry for `fs` with both thresholds (L1 = lower, L2 = upper).
-TraceEntry threshold_entry(uint32_t id, const LoopFs &fs, uint64_t lower, uint64_t upper);
+TraceEntry threshold_entry(uint32_t id, const test::LoopExt4 &fs, uint64_t lower, uint64_t upper);
 }  // namespace fsev::bench

@@ -28,11 +28,20 @@ std::vector<std::string> split_words(const std::string &text) {
     return words;
 }
 
+std::vector<std::string> mount_command(const std::string &options, const std::string &device,
+                                       const std::string &mount_point) {
+    std::vector<std::string> command = {"mount", "-t", "ext4"};
+    if (!options.empty()) command.insert(command.end(), {"-o", options});
+    command.insert(command.end(), {device, mount_point});
+    return command;
+}
+
 }  // namespace
 
-LoopExt4::LoopExt4(const LoopExt4Options &options) {
-    char pattern[] = "/tmp/fsev-test-XXXXXX";
-    if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+LoopExt4::LoopExt4(const LoopExt4Options &options) : mount_options_(options.mount_options) {
+    std::string pattern = options.parent_directory + "/fsev-test-XXXXXX";
+    if (!::mkdtemp(pattern.data()))
+        throw std::runtime_error("mkdtemp in " + options.parent_directory + " failed");
     directory_ = pattern;
     image_ = directory_ + "/ext4.img";
     mount_point_ = directory_ + "/mnt";
@@ -45,8 +54,7 @@ LoopExt4::LoopExt4(const LoopExt4Options &options) {
         run_checked(mkfs);
         loop_device_ = run_checked({"losetup", "--find", "--show", image_});
         while (!loop_device_.empty() && loop_device_.back() == '\n') loop_device_.pop_back();
-        run_checked(
-            {"mount", "-t", "ext4", "-o", options.mount_options, loop_device_, mount_point_});
+        run_checked(mount_command(mount_options_, loop_device_, mount_point_));
         mounted_ = true;
         struct stat status {};
         if (::stat(mount_point_.c_str(), &status) != 0)
@@ -80,7 +88,7 @@ void LoopExt4::unmount() {
 
 void LoopExt4::mount_again() {
     unmount();
-    run_checked({"mount", "-t", "ext4", "-o", mount_options_, loop_device_, mount_point_});
+    run_checked(mount_command(mount_options_, loop_device_, mount_point_));
     mounted_ = true;
 }
 

@@ -86,7 +86,6 @@ class Ext4Probes {
     // FSEV_EXT4_* bits of the ext4 superblock at kernel address `superblock`
     // (from an error record), read now; nullopt if the read failed.
     std::optional<uint32_t> ext4_state(uint64_t superblock) const;
-    ::fsev_bpf *skeleton() const { return skeleton_.get(); }
 
   private:
     struct SkeletonDeleter {
