@@ -25,14 +25,6 @@ void usage(std::ostream &out) {
 
 namespace fsev::bench {
 
-test::LoopExt4Options bench_ext4(const BenchConfig &config, uint64_t size_mib) {
-    test::LoopExt4Options options;
-    options.size_mib = size_mib;
-    options.mount_options = "";
-    options.parent_directory = config.image_directory;
-    return options;
-}
-
 BenchConfig quick_config(BenchConfig config) {
     config.quick = true;
     config.rounds = 1;
