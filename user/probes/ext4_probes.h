@@ -12,6 +12,7 @@
 #include "probes/bpf_link.h"
 #include "probes/kernel_features.h"
 
+struct bpf_link;
 struct bpf_program;
 
 struct fsev_bpf;  // the generated skeleton
@@ -92,15 +93,18 @@ class Ext4Probes {
         void operator()(::fsev_bpf *skeleton) const;
     };
     void choose_programs();
+    bpf_link **link_slot(const bpf_program *program) const;
+    bool attached(const bpf_program *program) const;
+    void attach_on_demand(bpf_program *program);
+    void detach_on_demand(bpf_program *program);
+    std::vector<bpf_program *> activity_programs() const;
+    std::vector<const bpf_program *> attached_in_order() const;
 
     KernelFeatures features_;
     std::vector<std::string> degraded_;
     std::unique_ptr<::fsev_bpf, SkeletonDeleter> skeleton_;
+    // Guards the skeleton's links (attach, detach and the on-demand programs).
     mutable std::mutex links_mutex_;
-    std::vector<std::pair<std::string, BpfLink>> links_;
-    BpfLink syscall_link_;  // tp_btf/sys_exit, while wanted
-    // Activity programs (see watch_space_activity), while wanted.
-    std::vector<std::pair<std::string, BpfLink>> activity_links_;
     bool is_activity_program(const bpf_program *program) const;
 };
 
