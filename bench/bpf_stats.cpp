@@ -16,16 +16,23 @@ BpfStatsEnabled::BpfStatsEnabled() : fd_(bpf_enable_stats(BPF_STATS_RUN_TIME)) {
 }
 
 std::vector<ProgramStats> program_stats(bpf_object *object) {
-    std::vector<ProgramStats> all;
+    std::vector<std::pair<std::string, int>> programs;
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, object) {
         if (bpf_program__fd(program) < 0) continue;  // a flavour this kernel does not load
+        programs.emplace_back(bpf_program__name(program), bpf_program__fd(program));
+    }
+    return program_stats(programs);
+}
+
+std::vector<ProgramStats> program_stats(const std::vector<std::pair<std::string, int>> &programs) {
+    std::vector<ProgramStats> all;
+    for (const auto &[name, fd] : programs) {
         bpf_prog_info info{};
         uint32_t length = sizeof info;
-        if (int err = bpf_obj_get_info_by_fd(bpf_program__fd(program), &info, &length); err)
-            throw system_error(err,
-                               std::string("bpf_obj_get_info_by_fd ") + bpf_program__name(program));
-        all.push_back({bpf_program__name(program), info.run_time_ns, info.run_cnt});
+        if (int err = bpf_obj_get_info_by_fd(fd, &info, &length); err)
+            throw system_error(err, "bpf_obj_get_info_by_fd " + name);
+        all.push_back({name, info.run_time_ns, info.run_cnt});
     }
     return all;
 }

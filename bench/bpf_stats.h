@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/unique_fd.h"
@@ -32,6 +33,8 @@ struct ProgramStats {
 
 // Every program of a loaded object, with the kernel's counters now.
 std::vector<ProgramStats> program_stats(bpf_object *object);
+// The same for programs given as (name, fd), as Ext4Probes::program_fds() lists them.
+std::vector<ProgramStats> program_stats(const std::vector<std::pair<std::string, int>> &programs);
 
 // What ran between two snapshots of the same object.
 std::vector<ProgramStats> stats_delta(const std::vector<ProgramStats> &before,

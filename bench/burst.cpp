@@ -11,7 +11,7 @@
 #include "crossing.h"
 #include "daemon_under_test.h"
 #include "common/system_error.h"
-#include "loop_fs.h"
+#include "support/loop_ext4.h"
 #include "measurements.h"
 #include "netlink/subscriber.h"
 
@@ -40,7 +40,7 @@ uint64_t count(double value) {
 }  // namespace
 
 void measure_burst(const BenchConfig &config, Report &report) {
-    LoopFs fs(config.image_directory, 64);
+    test::LoopExt4 fs(bench_ext4(config, 64));
     DaemonUnderTest daemon(config.daemon_path);
     FsEventSubscriber subscriber(daemon.channel());
     int receive_buffer = 64 << 20;  // root may exceed rmem_max: measure the daemon, not the reader

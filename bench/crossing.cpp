@@ -13,7 +13,7 @@ namespace {
 constexpr uint64_t kBlock = 4096;
 }
 
-LevelCrosser::LevelCrosser(const LoopFs &fs, const std::string &name)
+LevelCrosser::LevelCrosser(const test::LoopExt4 &fs, const std::string &name)
     : fs_(fs), path_(fs.path(name)) {
     fd_.reset(::open(path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (!fd_.valid()) throw last_system_error("open " + path_);

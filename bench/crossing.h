@@ -4,7 +4,7 @@
 #include <string>
 
 #include "common/unique_fd.h"
-#include "loop_fs.h"
+#include "support/loop_ext4.h"
 
 namespace fsev::bench {
 
@@ -16,7 +16,7 @@ namespace fsev::bench {
 // syscall.
 class LevelCrosser {
   public:
-    LevelCrosser(const LoopFs &fs, const std::string &name);
+    LevelCrosser(const test::LoopExt4 &fs, const std::string &name);
     ~LevelCrosser();
 
     // Writes or truncates until statfs says level + 1; false if it cannot.
@@ -25,7 +25,7 @@ class LevelCrosser {
     void give_one_block();  // crosses back up
 
   private:
-    const LoopFs &fs_;
+    const test::LoopExt4 &fs_;
     std::string path_;
     UniqueFd fd_;
     uint64_t size_ = 0;

@@ -8,8 +8,7 @@
 #include "bpf_stats.h"
 #include "common/system_error.h"
 #include "fsev_bench_empty.skel.h"
-#include "fsev_bpf.skel.h"
-#include "loop_fs.h"
+#include "support/loop_ext4.h"
 #include "measurements.h"
 #include "pipeline.h"
 #include "workloads.h"
@@ -56,17 +55,16 @@ std::vector<HookCost> compare(const std::vector<ProgramStats> &ours,
 }  // namespace
 
 void measure_hot_path_cost(const BenchConfig &config, Report &report) {
-    LoopFs traced(config.image_directory, 128);
-    LoopFs untraced(config.image_directory, 128);
+    test::LoopExt4 traced(bench_ext4(config, 128));
+    test::LoopExt4 untraced(bench_ext4(config, 128));
     Pipeline pipeline(bench_family_id());
     std::unique_ptr<fsev_bench_empty, EmptyDeleter> empty(fsev_bench_empty__open_and_load());
     if (!empty) throw last_system_error("load BPF object fsev_bench_empty");
     if (int err = fsev_bench_empty__attach(empty.get()); err)
         throw system_error(err, "attach fsev_bench_empty");
 
-    bpf_object *our_object = pipeline.probes().skeleton()->obj;
     std::chrono::duration<double> time(config.seconds_per_run);
-    auto workload = [&](const LoopFs &fs) {
+    auto workload = [&](const test::LoopExt4 &fs) {
         small_file_fsync_rate(fs.mount_point(), time);
         buffered_stream_rate(fs.path("stream"), time, 4u << 20);
     };
@@ -78,11 +76,11 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         std::vector<ProgramStats> ours, empty;
     };
     std::vector<Phase> phases;
-    auto measure = [&](const std::string &name, const LoopFs &fs) {
-        auto ours_before = program_stats(our_object);
+    auto measure = [&](const std::string &name, const test::LoopExt4 &fs) {
+        auto ours_before = program_stats(pipeline.probes().program_fds());
         auto empty_before = program_stats(empty->obj);
         workload(fs);
-        auto ours = stats_delta(ours_before, program_stats(our_object));
+        auto ours = stats_delta(ours_before, program_stats(pipeline.probes().program_fds()));
         auto floor = stats_delta(empty_before, program_stats(empty->obj));
         phases.push_back({name, compare(ours, floor), ours, floor});
     };

@@ -13,7 +13,7 @@
 
 #include "crossing.h"
 #include "daemon_under_test.h"
-#include "loop_fs.h"
+#include "support/loop_ext4.h"
 #include "measurements.h"
 #include "netlink/subscriber.h"
 
@@ -46,7 +46,7 @@ std::optional<Clock::time_point> wait_for_crossing(FsEventSubscriber &subscriber
 // remembers when it saw the level reached.
 class StatfsPoller {
   public:
-    StatfsPoller(const LoopFs &fs, uint64_t level, std::chrono::milliseconds interval)
+    StatfsPoller(const test::LoopExt4 &fs, uint64_t level, std::chrono::milliseconds interval)
         : fs_(fs), level_(level), interval_(interval), thread_([this] { run(); }) {}
     ~StatfsPoller() {
         {
@@ -87,7 +87,7 @@ class StatfsPoller {
         }
     }
 
-    const LoopFs &fs_;
+    const test::LoopExt4 &fs_;
     uint64_t level_;
     std::chrono::milliseconds interval_;
     std::mutex mutex_;
@@ -126,7 +126,7 @@ double nanoseconds(Clock::duration duration) {
 }  // namespace
 
 void measure_latency(const BenchConfig &config, Report &report) {
-    LoopFs fs(config.image_directory, 64);
+    test::LoopExt4 fs(bench_ext4(config, 64));
     DaemonUnderTest daemon(config.daemon_path);
     FsEventSubscriber subscriber(daemon.channel());
     uint64_t level = fs.available_blocks() - 64;

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 
+#include "support/loop_ext4.h"
 #include "table.h"
 
 namespace fsev::bench {
@@ -24,6 +25,16 @@ struct BenchConfig {
 };
 
 BenchConfig quick_config(BenchConfig config);
+
+// A fresh ext4 of `size_mib` in config.image_directory, mounted with mount's
+// defaults: what the measurements fill.
+inline test::LoopExt4Options bench_ext4(const BenchConfig &config, uint64_t size_mib) {
+    test::LoopExt4Options options;
+    options.size_mib = size_mib;
+    options.mount_options = "";
+    options.parent_directory = config.image_directory;
+    return options;
+}
 
 void measure_hot_path_cost(const BenchConfig &config, Report &report);     // 1
 void measure_workload_cost(const BenchConfig &config, Report &report);     // 2

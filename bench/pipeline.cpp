@@ -22,18 +22,17 @@ uint16_t bench_family_id() {
 
 Pipeline::Pipeline(uint16_t family_id)
     : publisher_(FsEventPublisher::choose(0, family_id)),
-      probes_(bench_probe_options()),
-      trace_sync_(probes_.traced_superblocks_map_fd(),
-                  [this](const Event &event) { publish(event, 0); }),
-      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
-                   [this](dev_t device) { return trace_sync_.find_by_device(device); }) {
-    probes_.attach();
-    records_ =
-        std::make_unique<RecordStream>(probes_.records_map_fd(), [this](const fsev_record &record) {
-            ++records_read_;
-            for (const auto &[event, suppressed] : interpreter_.interpret(record))
-                publish(event, suppressed);
-        });
+      kernel_(
+          bench_probe_options(),
+          {.event = [this](const Event &event, uint64_t suppressed) { publish(event, suppressed); },
+           .record =
+               [this](const fsev_record &) {
+                   ++records_read_;
+                   return true;
+               },
+           // Every program stays attached as attach() left it.
+           .warn_wanted = {},
+           .activity_wanted = {}}) {
     reader_ = std::thread([this] { read_records(); });
 }
 
@@ -44,8 +43,8 @@ Pipeline::~Pipeline() {
 
 void Pipeline::read_records() {
     // The daemon waits in epoll on the ring buffer's fd and drains it; so does this.
-    while (!stopping_) records_->poll(50);
-    records_->drain();
+    while (!stopping_) kernel_.records().poll(50);
+    kernel_.records().drain();
 }
 
 void Pipeline::publish(const Event &event, uint64_t suppressed_before) {
@@ -60,7 +59,7 @@ void Pipeline::publish(const Event &event, uint64_t suppressed_before) {
 
 namespace fsev::bench {
 
-TraceEntry threshold_entry(uint32_t id, const LoopFs &fs, uint64_t lower, uint64_t upper) {
+TraceEntry threshold_entry(uint32_t id, const test::LoopExt4 &fs, uint64_t lower, uint64_t upper) {
     TraceEntry entry;
     entry.id = id;
     entry.device = fs.device();

@@ -5,24 +5,22 @@
 #include <memory>
 #include <thread>
 
-#include "events/record_interpreter.h"
-#include "loop_fs.h"
+#include "kernel/kernel_events.h"
+#include "support/loop_ext4.h"
 #include "netlink/publisher.h"
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
 
 namespace fsev::bench {
 
-// The daemon's event path, in this process: the real BPF object, the
-// traced_superblocks map written by BpfTraceSync, the ring buffer read on a
-// thread of its own, the record interpreter, the event line (formatted, not
-// printed) and the FS_EVENT netlink publisher — the same components and
-// order as user/daemon/daemon.cpp. Measurements 1 and 2 use it in-process
-// because they attach and detach the programs between rounds and read each
-// program's kernel statistics from the loaded object; 3-5 run the real
-// daemon (daemon_under_test.h).
-// The bench process writes the workloads itself, so its own I/O is not
-// filtered out (daemon_tgid = 0).
+// The daemon's event path, in this process: the daemon's kernel component
+// (KernelEvents: the real BPF object, the traced_superblocks map written by
+// BpfTraceSync, the ring buffer and the record interpreter), its ring buffer
+// read on a thread of its own, the event line (formatted, not printed) and
+// the FS_EVENT netlink publisher, as in user/daemon/daemon.cpp. Measurements 1 and 2 use it
+// in-process because they attach and detach the programs between rounds and read each program's
+// kernel statistics from the loaded object; 3-5 run the real daemon (daemon_under_test.h). The
+// bench process writes the workloads itself, so its own I/O is not filtered out (daemon_tgid = 0).
 class Pipeline {
   public:
     explicit Pipeline(uint16_t family_id);
@@ -30,8 +28,8 @@ class Pipeline {
     Pipeline(const Pipeline &) = delete;
     Pipeline &operator=(const Pipeline &) = delete;
 
-    Ext4Probes &probes() { return probes_; }
-    BpfTraceSync &trace_sync() { return trace_sync_; }
+    Ext4Probes &probes() { return kernel_.probes(); }
+    BpfTraceSync &trace_sync() { return kernel_.trace_sync(); }
     FsEventPublisher &publisher() { return publisher_; }
     uint64_t records_read() const { return records_read_; }
     uint64_t events_published() const { return events_published_; }
@@ -41,10 +39,7 @@ class Pipeline {
     void publish(const Event &event, uint64_t suppressed_before);
 
     FsEventPublisher publisher_;
-    Ext4Probes probes_;
-    BpfTraceSync trace_sync_;
-    RecordInterpreter interpreter_;
-    std::unique_ptr<RecordStream> records_;
+    KernelEvents kernel_;
     std::atomic<uint64_t> records_read_{0};
     std::atomic<uint64_t> events_published_{0};
     std::atomic<bool> stopping_{false};
@@ -60,5 +55,5 @@ uint16_t bench_family_id();
 namespace fsev::bench {
 
 // A trace entry for `fs` with both thresholds (L1 = lower, L2 = upper).
-TraceEntry threshold_entry(uint32_t id, const LoopFs &fs, uint64_t lower, uint64_t upper);
+TraceEntry threshold_entry(uint32_t id, const test::LoopExt4 &fs, uint64_t lower, uint64_t upper);
 }  // namespace fsev::bench

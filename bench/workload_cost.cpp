@@ -5,7 +5,7 @@
 #include <iostream>
 #include <map>
 
-#include "loop_fs.h"
+#include "support/loop_ext4.h"
 #include "measurements.h"
 #include "pipeline.h"
 #include "workloads.h"
@@ -58,7 +58,7 @@ Row ratio_row(const std::string &key, const std::string &figure, const std::stri
 }  // namespace
 
 void measure_workload_cost(const BenchConfig &config, Report &report) {
-    LoopFs fs(config.image_directory, 256);
+    test::LoopExt4 fs(bench_ext4(config, 256));
     Pipeline pipeline(bench_family_id());
     TraceEntry entry = threshold_entry(2, fs, 1000, 500);
     pipeline.trace_sync().entry_created(entry);

@@ -19,9 +19,9 @@
 #include <random>
 #include <vector>
 
-#include "events/event_names.h"
+#include "model/event_names.h"
 #include "events/record_interpreter.h"
-#include "common/device.h"
+#include "model/device.h"
 #include "fsev/threshold.h"
 #include "probes/ext4_probes.h"
 #include "support/command.h"

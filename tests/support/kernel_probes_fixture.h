@@ -1,8 +1,9 @@
 #pragma once
 
-// A test fixture that loads and attaches the real BPF object, keeps the real
-// traced_superblocks map in step through BpfTraceSync, and collects the
-// events the real record interpreter makes of the ring buffer's records.
+// A test fixture around the daemon's own kernel component (KernelEvents):
+// the real BPF object loaded and attached, the real traced_superblocks map
+// kept in step through BpfTraceSync, and the events the real record
+// interpreter makes of the ring buffer's records, collected.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,10 +12,12 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
-#include "events/event_names.h"
 #include "events/record_interpreter.h"
+#include "kernel/kernel_events.h"
+#include "model/event_names.h"
 #include "probes/ext4_probes.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
@@ -35,27 +38,22 @@ class KernelProbesFixture : public ::testing::Test {
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
         ProbeOptions options = probe_options();
+        KernelEvents::Handlers handlers;
+        handlers.event = [this](const Event &event, uint64_t) { events_.push_back(event); };
+        handlers.record = [this](const fsev_record &record) {
+            if (record.source == FSEV_SRC_ERROR) error_superblocks_[record.dev] = record.superblock;
+            return true;
+        };
+        handlers.warn_wanted = [this](bool wanted) { probes_->watch_syscalls(wanted); };
         try {
-            probes_ = std::make_unique<Ext4Probes>(options);
-            probes_->attach();
+            kernel_ = std::make_unique<KernelEvents>(options, std::move(handlers));
         } catch (const std::system_error &error) {
             FAIL() << "loading the real BPF object failed: " << error.what();
         }
-        sync_ = std::make_unique<BpfTraceSync>(
-            probes_->traced_superblocks_map_fd(),
-            [this](const Event &event) { events_.push_back(event); },
-            [this](bool warn_wanted) { probes_->watch_syscalls(warn_wanted); });
-        interpreter_ = std::make_unique<RecordInterpreter>(
-            [this](uint32_t trace_id) { return sync_->find(trace_id); },
-            [this](dev_t device) { return sync_->find_by_device(device); },
-            [this](uint64_t superblock) { return probes_->ext4_state(superblock); });
-        stream_ = std::make_unique<RecordStream>(
-            probes_->records_map_fd(), [this](const fsev_record &record) {
-                if (record.source == FSEV_SRC_ERROR)
-                    error_superblocks_[record.dev] = record.superblock;
-                for (const auto &interpreted : interpreter_->interpret(record))
-                    events_.push_back(interpreted.event);
-            });
+        probes_ = &kernel_->probes();
+        sync_ = &kernel_->trace_sync();
+        interpreter_ = &kernel_->interpreter();
+        stream_ = &kernel_->records();
     }
 
     TraceEntry trace(const LoopExt4 &fs, uint32_t types, std::optional<uint64_t> lower = {},
@@ -115,10 +113,12 @@ class KernelProbesFixture : public ::testing::Test {
         return text;
     }
 
-    std::unique_ptr<Ext4Probes> probes_;
-    std::unique_ptr<BpfTraceSync> sync_;
-    std::unique_ptr<RecordInterpreter> interpreter_;
-    std::unique_ptr<RecordStream> stream_;
+    std::unique_ptr<KernelEvents> kernel_;
+    // Parts of kernel_, for the tests' own checks.
+    Ext4Probes *probes_ = nullptr;
+    BpfTraceSync *sync_ = nullptr;
+    RecordInterpreter *interpreter_ = nullptr;
+    RecordStream *stream_ = nullptr;
     std::vector<Event> events_;
     std::map<uint32_t, uint64_t> error_superblocks_;  // kernel dev -> super_block address
     uint32_t next_id_ = 0;

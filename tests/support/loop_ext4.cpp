@@ -10,8 +10,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/device.h"
+#include "model/device.h"
 #include "support/command.h"
+#include "support/scratch_mount.h"
 
 namespace fsev::test {
 
@@ -28,12 +29,18 @@ std::vector<std::string> split_words(const std::string &text) {
     return words;
 }
 
+std::vector<std::string> mount_command(const std::string &options, const std::string &device,
+                                       const std::string &mount_point) {
+    std::vector<std::string> command = {"mount", "-t", "ext4"};
+    if (!options.empty()) command.insert(command.end(), {"-o", options});
+    command.insert(command.end(), {device, mount_point});
+    return command;
+}
+
 }  // namespace
 
-LoopExt4::LoopExt4(const LoopExt4Options &options) {
-    char pattern[] = "/tmp/fsev-test-XXXXXX";
-    if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
-    directory_ = pattern;
+LoopExt4::LoopExt4(const LoopExt4Options &options) : mount_options_(options.mount_options) {
+    directory_ = make_scratch_directory(options.parent_directory);
     image_ = directory_ + "/ext4.img";
     mount_point_ = directory_ + "/mnt";
     try {
@@ -43,10 +50,8 @@ LoopExt4::LoopExt4(const LoopExt4Options &options) {
         for (auto &word : split_words(options.mkfs_options)) mkfs.push_back(word);
         mkfs.push_back(image_);
         run_checked(mkfs);
-        loop_device_ = run_checked({"losetup", "--find", "--show", image_});
-        while (!loop_device_.empty() && loop_device_.back() == '\n') loop_device_.pop_back();
-        run_checked(
-            {"mount", "-t", "ext4", "-o", options.mount_options, loop_device_, mount_point_});
+        loop_device_ = attach_loop_device(image_);
+        run_checked(mount_command(mount_options_, loop_device_, mount_point_));
         mounted_ = true;
         struct stat status {};
         if (::stat(mount_point_.c_str(), &status) != 0)
@@ -64,23 +69,20 @@ LoopExt4::~LoopExt4() {
 
 void LoopExt4::cleanup() {
     if (mounted_) unmount();
-    if (!loop_device_.empty()) run_command({"losetup", "-d", loop_device_});
+    remove_scratch(loop_device_, directory_);
     loop_device_.clear();
-    std::error_code ignored;
-    if (!directory_.empty()) std::filesystem::remove_all(directory_, ignored);
     directory_.clear();
 }
 
 void LoopExt4::unmount() {
     if (!mounted_) return;
-    if (run_command({"umount", mount_point_}).exit_code != 0)
-        run_command({"umount", "-l", mount_point_});  // a failed test may hold files open
+    unmount_scratch(mount_point_);
     mounted_ = false;
 }
 
 void LoopExt4::mount_again() {
     unmount();
-    run_checked({"mount", "-t", "ext4", "-o", mount_options_, loop_device_, mount_point_});
+    run_checked(mount_command(mount_options_, loop_device_, mount_point_));
     mounted_ = true;
 }
 
@@ -93,15 +95,11 @@ uint32_t LoopExt4::kernel_device() const {
 }
 
 uint64_t LoopExt4::available_blocks() const {
-    struct statfs status {};
-    if (::statfs(mount_point_.c_str(), &status) != 0) throw std::runtime_error("statfs failed");
-    return status.f_bavail;
+    return available_blocks_at(mount_point_);
 }
 
 uint32_t LoopExt4::block_size() const {
-    struct statfs status {};
-    if (::statfs(mount_point_.c_str(), &status) != 0) throw std::runtime_error("statfs failed");
-    return static_cast<uint32_t>(status.f_bsize);
+    return block_size_at(mount_point_);
 }
 
 void LoopExt4::write_file(const std::string &name, uint64_t bytes, bool sync_file) const {

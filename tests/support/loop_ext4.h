@@ -9,8 +9,11 @@ namespace fsev::test {
 
 struct LoopExt4Options {
     uint64_t size_mib = 64;
-    std::string mkfs_options = "-b 4096";  // extra mkfs.ext4 arguments
-    std::string mount_options = "errors=continue";
+    std::string mkfs_options = "-b 4096";           // extra mkfs.ext4 arguments
+    std::string mount_options = "errors=continue";  // empty: mount's defaults
+    // Where the temporary directory with the image and the mount point is
+    // made; the bench uses a tmpfs so the backing file adds little noise.
+    std::string parent_directory = "/tmp";
 };
 
 // A fresh ext4 image mounted on a loop device in a temporary directory.

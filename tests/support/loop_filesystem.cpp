@@ -15,15 +15,14 @@
 #include <vector>
 
 #include "support/command.h"
+#include "support/scratch_mount.h"
 
 namespace fsev::test {
 
 LoopFilesystem::LoopFilesystem(const std::string &type, uint64_t size_mib,
                                const std::string &mount_options)
     : type_(type) {
-    char pattern[] = "/tmp/fsev-test-XXXXXX";
-    if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
-    directory_ = pattern;
+    directory_ = make_scratch_directory("/tmp");
     mount_point_ = directory_ + "/mnt";
     try {
         std::filesystem::create_directory(mount_point_);
@@ -39,8 +38,7 @@ LoopFilesystem::LoopFilesystem(const std::string &type, uint64_t size_mib,
                 run_checked({"mkfs.xfs", "-q", "-f", image});
             else
                 run_checked({"mkfs." + type, "-q", "-f", image});
-            loop_device_ = run_checked({"losetup", "--find", "--show", image});
-            while (!loop_device_.empty() && loop_device_.back() == '\n') loop_device_.pop_back();
+            loop_device_ = attach_loop_device(image);
             std::vector<std::string> mount = {"mount", "-t", type};
             if (!options.empty()) mount.insert(mount.end(), {"-o", options});
             mount.insert(mount.end(), {loop_device_, mount_point_});
@@ -66,30 +64,23 @@ LoopFilesystem::~LoopFilesystem() {
 
 void LoopFilesystem::cleanup() {
     if (mounted_) unmount();
-    if (!loop_device_.empty()) run_command({"losetup", "-d", loop_device_});
+    remove_scratch(loop_device_, directory_);
     loop_device_.clear();
-    std::error_code ignored;
-    if (!directory_.empty()) std::filesystem::remove_all(directory_, ignored);
     directory_.clear();
 }
 
 void LoopFilesystem::unmount() {
     if (!mounted_) return;
-    if (run_command({"umount", mount_point_}).exit_code != 0)
-        run_command({"umount", "-l", mount_point_});
+    unmount_scratch(mount_point_);
     mounted_ = false;
 }
 
 uint64_t LoopFilesystem::available_blocks() const {
-    struct statfs status {};
-    if (::statfs(mount_point_.c_str(), &status) != 0) throw std::runtime_error("statfs failed");
-    return status.f_bavail;
+    return available_blocks_at(mount_point_);
 }
 
 uint32_t LoopFilesystem::block_size() const {
-    struct statfs status {};
-    if (::statfs(mount_point_.c_str(), &status) != 0) throw std::runtime_error("statfs failed");
-    return static_cast<uint32_t>(status.f_bsize);
+    return block_size_at(mount_point_);
 }
 
 bool LoopFilesystem::write_file(const std::string &name, uint64_t bytes) const {

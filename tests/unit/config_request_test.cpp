@@ -6,7 +6,7 @@
 #include <string>
 
 #include "config/request.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 namespace {

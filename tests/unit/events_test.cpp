@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "events/error_rate_limiter.h"
-#include "events/event.h"
-#include "events/event_names.h"
+#include "model/event.h"
+#include "model/event_names.h"
 #include "events/ext4_sysfs.h"
 #include "mounts/mountinfo.h"
 #include "events/record_format.h"

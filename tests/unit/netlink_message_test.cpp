@@ -5,7 +5,7 @@
 #include <bit>
 #include <vector>
 
-#include "events/event_names.h"
+#include "model/event_names.h"
 #include "netlink/fs_event_message.h"
 
 namespace fsev {

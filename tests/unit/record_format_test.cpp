@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "common/device.h"
+#include "model/device.h"
 
 namespace fsev {
 namespace {

@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "common/device.h"
+#include "model/device.h"
 
 namespace fsev {
 namespace {

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <nlohmann/json.hpp>
 
-#include "events/event_names.h"
+#include "model/event_names.h"
 
 namespace fsev {
 

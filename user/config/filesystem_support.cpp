@@ -1,6 +1,6 @@
 #include "config/filesystem_support.h"
 
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

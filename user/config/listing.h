@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "common/mount_escape.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

@@ -4,7 +4,7 @@
 
 #include "common/mount_escape.h"
 #include "config/rule.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

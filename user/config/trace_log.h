@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

@@ -52,11 +52,6 @@ void set_levels(TraceEntry &entry, const Level &lower, const std::optional<Level
 
 }  // namespace
 
-FilesystemSize PathResolver::size(const ResolvedFilesystem &filesystem) {
-    throw std::system_error(EOPNOTSUPP, std::generic_category(),
-                            "no size known for " + filesystem.mount_point);
-}
-
 TraceTable::TraceTable(uint32_t max_id, FilesystemSupport support)
     : max_id_(max_id < 1 ? 1 : max_id), support_(std::move(support)) {}
 

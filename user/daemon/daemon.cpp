@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "common/abstract_lock.h"
-#include "common/device.h"
+#include "model/device.h"
 #include "common/durable_file.h"
 #include "config/startup_file.h"
 #include "config/state_file.h"
@@ -16,8 +16,9 @@
 #include "daemon/service_notify.h"
 #include "events/record_format.h"
 #include "metrics/bpf_program_stats.h"
-#include "mounts/bounded_resolver.h"
-#include "mounts/path_resolver.h"
+#include "probes/ext4_probes.h"
+#include "resolver/bounded_resolver.h"
+#include "resolver/path_resolver.h"
 #include "netlink/discovery.h"
 
 namespace fsev {
@@ -58,58 +59,55 @@ Daemon::Daemon(const DaemonOptions &options)
     : options_(options),
       publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
       group_lock_(try_abstract_lock(group_lock_name(publisher_.channel().group))),
-      probes_(probe_options(options)),
-      trace_sync_(
-          probes_.traced_superblocks_map_fd(), [this](const Event &event) { publish(event); },
-          [this](bool warn_wanted) { want_programs(warn_wanted, std::nullopt); },
-          [this](bool activity_wanted) { want_programs(std::nullopt, activity_wanted); }),
-      space_checks_([this](uint32_t trace_id) { return trace_sync_.check_space(trace_id); },
-                    kActivityInterval),
-      interpreter_([this](uint32_t trace_id) { return trace_sync_.find(trace_id); },
-                   [this](dev_t device) { return trace_sync_.find_by_device(device); },
-                   [this](uint64_t superblock) { return probes_.ext4_state(superblock); }),
+      kernel_(
+          probe_options(options),
+          {.event = [this](const Event &event, uint64_t suppressed) { publish(event, suppressed); },
+           .record = [this](const fsev_record &record) { return on_record(record); },
+           .warn_wanted = [this](bool wanted) { want_programs(wanted, std::nullopt); },
+           .activity_wanted = [this](bool wanted) { want_programs(std::nullopt, wanted); }}),
+      space_checks_(
+          [this](uint32_t trace_id) { return kernel_.trace_sync().check_space(trace_id); },
+          kActivityInterval),
       metrics_(FSEV_VERSION),
       new_trace_announcer_(publisher_),
       mount_events_(
           [this](const Event &event) { publish(event); },
           [this](dev_t device) {
-              return interpreter_.read_only_by_error(kernel_dev_from_user(device));
+              return kernel_.interpreter().read_only_by_error(kernel_dev_from_user(device));
           },
-          [this](dev_t device) { interpreter_.writable_again(kernel_dev_from_user(device)); }),
+          [this](dev_t device) {
+              kernel_.interpreter().writable_again(kernel_dev_from_user(device));
+          }),
       // Ids wrap within the BPF map's capacity, so the table can never hold
       // more entries than the kernel side can watch (ENOSPC beyond).
-      trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS, filesystem_support(probes_)) {
+      trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS, filesystem_support(kernel_.probes())) {
     if (!group_lock_.valid())  // taken by a daemon starting at the same moment
         throw ChannelError("netlink group " + std::to_string(publisher_.channel().group) +
                            " was just taken by another fsev-bpf daemon; start again");
     sinks_.push_back(&publisher_);
     sinks_.push_back(&metrics_);
-    probes_.attach();
-    metrics_.set_ring_buffer_drops_source([this] { return probes_.dropped_records(); });
+    metrics_.set_ring_buffer_drops_source([this] { return kernel_.probes().dropped_records(); });
     metrics_.set_netlink_send_errors_source([this] { return publisher_.send_errors(); });
     metrics_.set_bpf_programs_source(
-        [this] { return metrics::read_bpf_program_stats(probes_.program_fds()); },
+        [this] { return metrics::read_bpf_program_stats(kernel_.probes().program_fds()); },
         metrics::bpf_stats_enabled);
     // Started after the event loop blocked SIGINT/SIGTERM, so its threads
     // never take them; binding here makes a busy port fail start-up.
     metrics_server_ = std::make_unique<metrics::HttpServer>(
         options_.metrics_address, [this] { return metrics_.render_text(); });
-    records_ = std::make_unique<RecordStream>(
-        probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
-    loop_.watch(records_->epoll_fd(), [this] {
-        records_->drain();
+    loop_.watch(kernel_.records().epoll_fd(), [this] {
+        kernel_.records().drain();
         std::cout.flush();
     });
     loop_.watch(space_checks_.fd(), [this] {
         space_checks_.on_timer();
         std::cout.flush();
     });
-    trace_sync_.set_activity_map(probes_.activity_map_fd());
     metrics_.set_space_checks_source([this] { return space_checks_.checks(); });
 
     // Told in this order: the BPF map first, so the kernel side watches an
     // entry before anyone hears of it.
-    trace_table_.add_observer(&trace_sync_);
+    trace_table_.add_observer(&kernel_.trace_sync());
     trace_table_.add_observer(&new_trace_announcer_);
     trace_table_.add_observer(&mount_events_);
     trace_table_.add_observer(&metrics_);
@@ -213,14 +211,13 @@ int Daemon::on_config_write(std::string_view data, const Writer &writer) {
 
 Daemon::~Daemon() = default;
 
-void Daemon::on_record(const fsev_record &record) {
+bool Daemon::on_record(const fsev_record &record) {
     if (options_.print_records) std::cout << format_record(record) << '\n';
     if (record.source == FSEV_SRC_SPACE_ACTIVITY) {
         space_checks_.signalled(record.trace_id);
-        return;
+        return false;  // checked with statfs, not interpreted
     }
-    for (const auto &[event, suppressed] : interpreter_.interpret(record))
-        publish(event, suppressed);
+    return true;
 }
 
 void Daemon::want_programs(std::optional<bool> warn, std::optional<bool> activity) {
@@ -234,13 +231,13 @@ void Daemon::want_programs(std::optional<bool> warn, std::optional<bool> activit
         }
     };
     try {
-        probes_.watch_syscalls(warn_wanted_ || activity_wanted_);
+        kernel_.probes().watch_syscalls(warn_wanted_ || activity_wanted_);
     } catch (const std::system_error &error) {
         // The entries still work; only what the program sees goes unseen.
         complain("ENOSPC warnings and write activity", error);
     }
     try {
-        probes_.watch_space_activity(activity_wanted_);
+        kernel_.probes().watch_space_activity(activity_wanted_);
     } catch (const std::system_error &error) {
         complain("page-cache and writeback activity", error);
     }
@@ -249,7 +246,7 @@ void Daemon::want_programs(std::optional<bool> warn, std::optional<bool> activit
 void Daemon::load_late_modules() {
     for (const char *module : {"xfs", "btrfs"}) {
         try {
-            std::vector<std::string> gained = probes_.load_module_programs(module);
+            std::vector<std::string> gained = kernel_.probes().load_module_programs(module);
             if (gained.empty()) continue;
             std::string line = std::string("fsev-bpf: module ") + module +
                                " loaded since start: attached programs on";
@@ -294,18 +291,18 @@ int Daemon::run() {
               << std::endl;
     std::cout << "fsev-bpf: metrics at http://" << options_.metrics_address << "/metrics"
               << std::endl;
-    const KernelFeatures &kernel = probes_.kernel_features();
+    const KernelFeatures &kernel = kernel_.probes().kernel_features();
     std::cout << "fsev-bpf: kernel " << kernel.release << ": "
-              << (probes_.degraded().empty()
+              << (kernel_.probes().degraded().empty()
                       ? "every feature available"
-                      : std::to_string(probes_.degraded().size()) + " feature(s) degraded")
+                      : std::to_string(kernel_.probes().degraded().size()) + " feature(s) degraded")
               << std::endl;
-    for (const std::string &line : probes_.degraded())
+    for (const std::string &line : kernel_.probes().degraded())
         std::cout << "fsev-bpf: degraded: " << line << std::endl;
-    std::cout << "fsev-bpf: ready: " << probes_.attached_programs().size()
+    std::cout << "fsev-bpf: ready: " << kernel_.probes().attached_programs().size()
               << " BPF programs attached (prog ids";
-    for (uint32_t id : probes_.program_ids()) std::cout << ' ' << id;
-    std::vector<uint32_t> on_demand = probes_.detached_program_ids();
+    for (uint32_t id : kernel_.probes().program_ids()) std::cout << ' ' << id;
+    std::vector<uint32_t> on_demand = kernel_.probes().detached_program_ids();
     std::cout << "), " << on_demand.size() << " loaded for on-demand use (prog ids";
     for (uint32_t id : on_demand) std::cout << ' ' << id;
     std::cout << ")" << std::endl;
@@ -315,14 +312,14 @@ int Daemon::run() {
     if (run_directory_lost_) {
         std::cerr << "fsev-bpf: " << options_.run_dir << " lost: " << run_directory_->lost_reason()
                   << "; stopping" << std::endl;
-        records_->drain();
+        kernel_.records().drain();
         run_directory_->stop();
-        probes_.detach();
+        kernel_.probes().detach();
         return 1;
     }
-    records_->drain();  // what arrived before the signal still gets reported
+    kernel_.records().drain();  // what arrived before the signal still gets reported
     run_directory_->stop();
-    probes_.detach();
+    kernel_.probes().detach();
     std::cout << "fsev-bpf: stopping on signal " << signal_number << ", programs detached"
               << std::endl;
     return 0;

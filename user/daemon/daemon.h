@@ -10,8 +10,8 @@
 #include "config/trace_table.h"
 #include "daemon/mount_events.h"
 #include "daemon/options.h"
-#include "events/event.h"
-#include "events/record_interpreter.h"
+#include "model/event.h"
+#include "kernel/kernel_events.h"
 #include "fuse/run_directory.h"
 #include "mounts/mount_watcher.h"
 #include "mounts/mounted_filesystems.h"
@@ -20,8 +20,6 @@
 #include "netlink/publisher.h"
 #include "metrics/http_server.h"
 #include "metrics/registry.h"
-#include "probes/ext4_probes.h"
-#include "trace/bpf_trace_sync.h"
 #include "trace/space_checks.h"
 
 namespace fsev {
@@ -41,7 +39,8 @@ class Daemon {
     FsEventPublisher &publisher() { return publisher_; }
 
   private:
-    void on_record(const fsev_record &record);
+    // Whether the record goes on to the interpreter (activity signals do not).
+    bool on_record(const fsev_record &record);
     // Sends one event to stdout and every sink; called from the event loop
     // and from the config writer thread.
     void publish(const Event &event, uint64_t suppressed_before = 0);
@@ -64,18 +63,15 @@ class Daemon {
     // Before the probes: a refused --genl-group/--genl-family-id fails fast.
     FsEventPublisher publisher_;
     UniqueFd group_lock_;  // held while sending: one daemon per group
-    Ext4Probes probes_;
-    BpfTraceSync trace_sync_;
+    KernelEvents kernel_;  // the BPF object, its map, ring buffer and interpreter
     std::mutex wanted_mutex_;
     bool warn_wanted_ = false;
     bool activity_wanted_ = false;
     SpaceChecks space_checks_;
-    RecordInterpreter interpreter_;
     std::mutex publish_mutex_;
     std::vector<EventSink *> sinks_;
     metrics::Registry metrics_;  // before the server, which reads it from its thread
     std::unique_ptr<metrics::HttpServer> metrics_server_;
-    std::unique_ptr<RecordStream> records_;
     NewTraceAnnouncer new_trace_announcer_;
     MountEvents mount_events_;
     TraceLog trace_log_;

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "events/event.h"
+#include "model/event.h"
 #include "mounts/mountinfo.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

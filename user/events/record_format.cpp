@@ -3,9 +3,9 @@
 #include <cstring>
 #include <sstream>
 
-#include "common/device.h"
-#include "events/event.h"
-#include "events/event_names.h"
+#include "model/device.h"
+#include "model/event.h"
+#include "model/event_names.h"
 
 namespace fsev {
 

@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "common/device.h"
+#include "model/device.h"
 #include "events/ext4_sysfs.h"
 #include "events/name_paths.h"
 #include "events/record_format.h"

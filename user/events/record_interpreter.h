@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "events/error_rate_limiter.h"
-#include "events/event.h"
+#include "model/event.h"
 #include "fsev/bpf_shared.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

@@ -1,6 +1,6 @@
 #include "metrics/registry.h"
 
-#include "events/event_names.h"
+#include "model/event_names.h"
 #include "mounts/device_statfs.h"
 #include "mounts/mountinfo.h"
 

@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "events/event.h"
+#include "model/event.h"
 #include "metrics/text_format.h"
+#include "model/trace_entry.h"
 #include "mounts/mountinfo.h"
-#include "trace/trace_entry.h"
 
 namespace fsev::metrics {
 

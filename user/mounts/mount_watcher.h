@@ -8,7 +8,7 @@
 
 #include "common/unique_fd.h"
 #include "mounts/mountinfo.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

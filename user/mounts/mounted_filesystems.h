@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "config/trace_table.h"
+#include "model/filesystem.h"
 
 namespace fsev {
 

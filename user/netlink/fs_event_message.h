@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "events/event.h"
+#include "model/event.h"
 #include "fsev/fs_event.h"
 
 namespace fsev {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "netlink/publisher.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

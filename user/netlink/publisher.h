@@ -6,7 +6,7 @@
 #include <string>
 
 #include "common/unique_fd.h"
-#include "events/event.h"
+#include "model/event.h"
 #include "netlink/channel.h"
 #include "netlink/fs_event_message.h"
 

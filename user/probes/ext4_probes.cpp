@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "common/device.h"
+#include "model/device.h"
 #include "common/system_error.h"
 #include "fsev_bpf.skel.h"
 
@@ -57,6 +57,10 @@ void Ext4Probes::choose_programs() {
             bpf_program__set_autoattach(program, false);
             continue;
         }
+        // Attached only while an entry needs them (watch_syscalls,
+        // watch_space_activity), not by fsev_bpf__attach().
+        if (program == skeleton_->progs.on_sys_exit || is_activity_program(program))
+            bpf_program__set_autoattach(program, false);
         if (!features_.has_tracepoint(tracepoint)) {
             bpf_program__set_autoload(program, false);
             std::string what = feature_of(tracepoint);
@@ -103,37 +107,67 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
 
 Ext4Probes::~Ext4Probes() = default;
 
-void Ext4Probes::attach() {
-    std::vector<std::pair<std::string, BpfLink>> links;
-    bpf_program *program = nullptr;
-    bpf_object__for_each_program(program, skeleton_->obj) {
-        if (!bpf_program__autoload(program) || !bpf_program__autoattach(program) ||
-            program == skeleton_->progs.on_sys_exit || is_activity_program(program))
-            continue;
-        BpfLink link(bpf_program__attach(program));
-        if (!link) {
-            int err = errno;
-            throw system_error(err, std::string("attach ") + bpf_program__section_name(program));
+// Every program is attached through the skeleton's own links
+// (struct fsev_bpf's links.*): fsev_bpf__attach() attaches those left with
+// autoattach, the on-demand ones are attached into their slot by
+// attach_on_demand(), and fsev_bpf__detach()/__destroy() take all off.
+// Programs of a module loaded later live in a copy of the object
+// (module_skeletons_), each with its own links.
+bpf_link **Ext4Probes::link_slot(const bpf_program *program) const {
+    auto slot_in = [program](const ::fsev_bpf &skeleton) -> bpf_link ** {
+        const bpf_object_skeleton *object = skeleton.skeleton;
+        for (int i = 0; i < object->prog_cnt; ++i) {
+            auto *entry = reinterpret_cast<const bpf_prog_skeleton *>(
+                reinterpret_cast<const char *>(object->progs) + i * object->prog_skel_sz);
+            if (*entry->prog == program) return entry->link;
         }
-        links.emplace_back(bpf_program__section_name(program), std::move(link));
+        return nullptr;
+    };
+    if (bpf_link **slot = slot_in(*skeleton_)) return slot;
+    for (const auto &copy : module_skeletons_)
+        if (bpf_link **slot = slot_in(*copy)) return slot;
+    return nullptr;
+}
+
+void Ext4Probes::attach_on_demand(bpf_program *program) {
+    bpf_link **slot = link_slot(program);
+    if (*slot) return;
+    *slot = bpf_program__attach(program);
+    if (!*slot) {
+        int err = errno;
+        throw system_error(err, std::string("attach ") + bpf_program__section_name(program));
     }
-    // Attached once here so a kernel that refuses it fails start-up, not a
-    // later config write; watch_syscalls(false) takes it off.
-    BpfLink syscall_link;
-    if (bpf_program__autoload(skeleton_->progs.on_sys_exit)) {
-        syscall_link.reset(bpf_program__attach(skeleton_->progs.on_sys_exit));
-        if (!syscall_link) throw last_system_error("attach tp_btf/sys_exit");
-    }
+}
+
+void Ext4Probes::detach_on_demand(bpf_program *program) {
+    bpf_link **slot = link_slot(program);
+    bpf_link__destroy(*slot);  // NULL is fine
+    *slot = nullptr;
+}
+
+bool Ext4Probes::attached(const bpf_program *program) const {
+    return *link_slot(program) != nullptr;
+}
+
+void Ext4Probes::attach() {
     std::lock_guard lock(links_mutex_);
-    links_ = std::move(links);
-    syscall_link_ = std::move(syscall_link);
+    try {
+        if (int err = fsev_bpf__attach(skeleton_.get()); err)
+            throw system_error(err, "attach BPF object fsev_bpf (see libbpf messages above)");
+        // Attached once here so a kernel that refuses it fails start-up, not
+        // a later config write; watch_syscalls(false) takes it off.
+        if (bpf_program__autoload(skeleton_->progs.on_sys_exit))
+            attach_on_demand(skeleton_->progs.on_sys_exit);
+    } catch (...) {
+        fsev_bpf__detach(skeleton_.get());  // nothing stays attached
+        throw;
+    }
 }
 
 void Ext4Probes::detach() {
     std::lock_guard lock(links_mutex_);
-    links_.clear();
-    syscall_link_.reset();
-    activity_links_.clear();
+    fsev_bpf__detach(skeleton_.get());
+    for (const auto &copy : module_skeletons_) fsev_bpf__detach(copy.get());
 }
 
 bool Ext4Probes::is_activity_program(const bpf_program *program) {
@@ -142,6 +176,7 @@ bool Ext4Probes::is_activity_program(const bpf_program *program) {
            name == "on_writeback_inode" || name == "on_btrfs_commit";
 }
 
+// The loaded activity programs of the object and of its module copies.
 std::vector<bpf_program *> Ext4Probes::activity_programs() const {
     std::vector<bpf_program *> programs;
     auto add_from = [&programs](const ::fsev_bpf *skeleton) {
@@ -155,69 +190,87 @@ std::vector<bpf_program *> Ext4Probes::activity_programs() const {
     for (const auto &skeleton : module_skeletons_) add_from(skeleton.get());
     return programs;
 }
+}
 
 void Ext4Probes::watch_space_activity(bool wanted) {
     std::lock_guard lock(links_mutex_);
     activity_wanted_ = wanted;
-    if (!wanted) {
-        activity_links_.clear();
+    std::vector<bpf_program *> programs = activity_programs();
+    bool any_attached = std::any_of(programs.begin(), programs.end(),
+                                    [this](const bpf_program *p) { return attached(p); });
+    if (!wanted || any_attached) {
+        if (!wanted)
+            for (bpf_program *program : programs) detach_on_demand(program);
         return;
     }
-    if (!activity_links_.empty()) return;
-    std::vector<std::pair<std::string, BpfLink>> links;
-    for (bpf_program *program : activity_programs()) {
-        BpfLink link(bpf_program__attach(program));
-        if (!link) {
-            int err = errno;
-            throw system_error(err, std::string("attach ") + bpf_program__section_name(program));
-        }
-        links.emplace_back(bpf_program__section_name(program), std::move(link));
+    try {
+        for (bpf_program *program : programs) attach_on_demand(program);
+    } catch (...) {
+        for (bpf_program *program : programs) detach_on_demand(program);
+        throw;
     }
-    activity_links_ = std::move(links);
 }
 
 bool Ext4Probes::watching_space_activity() const {
     std::lock_guard lock(links_mutex_);
-    return !activity_links_.empty();
+    for (const bpf_program *program : activity_programs())
+        if (attached(program)) return true;
+    return false;
 }
 
 void Ext4Probes::watch_syscalls(bool wanted) {
     std::lock_guard lock(links_mutex_);
     if (!wanted) {
-        syscall_link_.reset();
+        detach_on_demand(skeleton_->progs.on_sys_exit);
         return;
     }
-    if (syscall_link_ || !bpf_program__autoload(skeleton_->progs.on_sys_exit)) return;
-    syscall_link_.reset(bpf_program__attach(skeleton_->progs.on_sys_exit));
-    if (!syscall_link_) throw last_system_error("attach tp_btf/sys_exit");
+    if (!bpf_program__autoload(skeleton_->progs.on_sys_exit)) return;
+    attach_on_demand(skeleton_->progs.on_sys_exit);
 }
 
 bool Ext4Probes::watching_syscalls() const {
     std::lock_guard lock(links_mutex_);
-    return syscall_link_ != nullptr;
+    return attached(skeleton_->progs.on_sys_exit);
+}
+
+// The attached programs in a fixed order: those attached at start, those of
+// modules loaded later, then the syscall-exit program, then the activity
+// programs.
+std::vector<const bpf_program *> Ext4Probes::attached_in_order() const {
+    std::vector<const bpf_program *> found;
+    auto add_from = [&](const ::fsev_bpf &skeleton) {
+        bpf_program *program = nullptr;
+        bpf_object__for_each_program(program, skeleton.obj) {
+            if (program != skeleton.progs.on_sys_exit && !is_activity_program(program) &&
+                attached(program))
+                found.push_back(program);
+        }
+    };
+    add_from(*skeleton_);
+    for (const auto &copy : module_skeletons_) add_from(*copy);
+    if (attached(skeleton_->progs.on_sys_exit)) found.push_back(skeleton_->progs.on_sys_exit);
+    for (const bpf_program *activity : activity_programs())
+        if (attached(activity)) found.push_back(activity);
+    return found;
 }
 
 std::vector<std::string> Ext4Probes::attached_programs() const {
     std::lock_guard lock(links_mutex_);
     std::vector<std::string> names;
-    for (const auto &[name, link] : links_) names.push_back(name);
-    if (syscall_link_) names.push_back("tp_btf/sys_exit");
-    for (const auto &[name, link] : activity_links_) names.push_back(name);
+    for (const bpf_program *program : attached_in_order())
+        names.push_back(bpf_program__section_name(program));
     return names;
 }
 
 std::vector<uint32_t> Ext4Probes::program_ids() const {
     std::lock_guard lock(links_mutex_);
     std::vector<uint32_t> ids;
-    auto add = [&ids](const BpfLink &link) {
+    for (const bpf_program *program : attached_in_order()) {
         bpf_link_info info{};
         uint32_t length = sizeof info;
-        if (bpf_obj_get_info_by_fd(bpf_link__fd(link.get()), &info, &length) == 0)
+        if (bpf_obj_get_info_by_fd(bpf_link__fd(*link_slot(program)), &info, &length) == 0)
             ids.push_back(info.prog_id);
-    };
-    for (const auto &[name, link] : links_) add(link);
-    if (syscall_link_) add(syscall_link_);
-    for (const auto &[name, link] : activity_links_) add(link);
+    }
     return ids;
 }
 

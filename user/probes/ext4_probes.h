@@ -13,6 +13,7 @@
 #include "probes/bpf_link.h"
 #include "probes/kernel_features.h"
 
+struct bpf_link;
 struct bpf_program;
 
 struct fsev_bpf;  // the generated skeleton
@@ -96,23 +97,24 @@ class Ext4Probes {
     // FSEV_EXT4_* bits of the ext4 superblock at kernel address `superblock`
     // (from an error record), read now; nullopt if the read failed.
     std::optional<uint32_t> ext4_state(uint64_t superblock) const;
-    ::fsev_bpf *skeleton() const { return skeleton_.get(); }
 
   private:
     struct SkeletonDeleter {
         void operator()(::fsev_bpf *skeleton) const;
     };
     void choose_programs();
+    bpf_link **link_slot(const bpf_program *program) const;
+    bool attached(const bpf_program *program) const;
+    void attach_on_demand(bpf_program *program);
+    void detach_on_demand(bpf_program *program);
     std::vector<bpf_program *> activity_programs() const;  // links_mutex_ held
+    std::vector<const bpf_program *> attached_in_order() const;
 
     KernelFeatures features_;
     std::vector<std::string> degraded_;
     std::unique_ptr<::fsev_bpf, SkeletonDeleter> skeleton_;
+    // Guards the skeleton's links (attach, detach and the on-demand programs).
     mutable std::mutex links_mutex_;
-    std::vector<std::pair<std::string, BpfLink>> links_;
-    BpfLink syscall_link_;  // tp_btf/sys_exit, while wanted
-    // Activity programs (see watch_space_activity), while wanted.
-    std::vector<std::pair<std::string, BpfLink>> activity_links_;
     bool activity_wanted_ = false;
     // Copies of the BPF object holding the programs of modules loaded
     // later (load_module_programs), and the tracepoints of every loaded

@@ -70,22 +70,22 @@ std::vector<std::string> Ext4Probes::load_module_programs(const std::string &mod
             throw system_error(err, "load " + module + "'s programs (see libbpf messages above)");
 
         std::lock_guard lock(links_mutex_);
-        std::vector<std::pair<std::string, BpfLink>> links, activity_links;
-        bpf_object__for_each_program(program, copy->obj) {
-            if (!bpf_program__autoload(program)) continue;
-            bool activity = is_activity_program(program);
-            if (activity && !activity_wanted_) continue;  // attached by watch_space_activity
-            BpfLink link(bpf_program__attach(program));
-            if (!link)
-                throw last_system_error(std::string("attach ") +
-                                        bpf_program__section_name(program));
-            (activity ? activity_links : links)
-                .emplace_back(bpf_program__section_name(program), std::move(link));
-        }
-        for (auto &link : links) links_.push_back(std::move(link));
-        for (auto &link : activity_links) activity_links_.push_back(std::move(link));
-        loaded_tracepoints_.insert(gained.begin(), gained.end());
+        ::fsev_bpf *loaded = copy.get();
         module_skeletons_.push_back(std::move(copy));
+        try {
+            // Into the copy's own links (see link_slot); the activity
+            // programs wait for watch_space_activity like the others.
+            bpf_object__for_each_program(program, loaded->obj) {
+                if (!bpf_program__autoload(program)) continue;
+                if (is_activity_program(program) && !activity_wanted_) continue;
+                attach_on_demand(program);
+            }
+        } catch (...) {
+            fsev_bpf__detach(loaded);
+            module_skeletons_.pop_back();
+            throw;
+        }
+        loaded_tracepoints_.insert(gained.begin(), gained.end());
     } catch (const std::system_error &) {
         std::lock_guard lock(links_mutex_);
         settled_modules_.insert(module);

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
-#include "common/device.h"
+#include "model/device.h"
 #include "common/system_error.h"
 #include "config/filesystem_support.h"
 #include "fsev/bpf_shared.h"

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <optional>
 
-#include "events/event.h"
+#include "model/event.h"
 #include "fsev/threshold.h"
-#include "trace/trace_entry.h"
+#include "model/trace_entry.h"
 
 namespace fsev {
 

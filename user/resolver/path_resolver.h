@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "config/trace_table.h"
+#include "model/filesystem.h"
 #include "mounts/mountinfo.h"
 
 namespace fsev {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "config/trace_table.h"
+#include "model/filesystem.h"
 
 namespace fsev {
 

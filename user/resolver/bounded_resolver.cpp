@@ -1,4 +1,4 @@
-#include "mounts/bounded_resolver.h"
+#include "resolver/bounded_resolver.h"
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +9,8 @@
 #include <thread>
 
 #include "common/interruption.h"
-#include "mounts/path_resolver.h"
+#include "config/request.h"
+#include "resolver/path_resolver.h"
 
 namespace fsev {
 

@@ -1,4 +1,4 @@
-#include "mounts/path_resolver.h"
+#include "resolver/path_resolver.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
