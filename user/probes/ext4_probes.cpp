@@ -190,7 +190,6 @@ std::vector<bpf_program *> Ext4Probes::activity_programs() const {
     for (const auto &skeleton : module_skeletons_) add_from(skeleton.get());
     return programs;
 }
-}
 
 void Ext4Probes::watch_space_activity(bool wanted) {
     std::lock_guard lock(links_mutex_);
