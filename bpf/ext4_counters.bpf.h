@@ -163,7 +163,10 @@ static __always_inline void fsev_ext4_space_read(struct super_block *sb,
 #define FSEV_KEPT_SPACE_JIFFIES 25
 
 /* What fsev_ext4_space_read() gives, kept in the trace entry `config` of
- * `sb`: plain loads, no probe-read chain, on most hooks. */
+ * `sb`: plain loads, no probe-read chain, on most hooks. `sb` must come
+ * from a tracepoint's typed arguments: its s_fs_info is then a plain load,
+ * compared with the kept address, so a superblock mounted anew under the
+ * same device number is never read through the old one's. */
 static __always_inline void fsev_ext4_space_kept(struct fsev_trace_config *config,
                                                  struct super_block *sb,
                                                  struct fsev_ext4_space *space)
@@ -172,7 +175,7 @@ static __always_inline void fsev_ext4_space_kept(struct fsev_trace_config *confi
     __u64 now = bpf_jiffies64();
 
     asm volatile("" ::: "memory"); /* the fields below were written before sbi */
-    if (sbi && now < config->fresh_until) {
+    if (sbi && sbi == (__u64)sb->s_fs_info && now < config->fresh_until) {
         space->sbi = (struct ext4_sb_info *)sbi;
         space->cluster_bits = config->cluster_bits & 63;
         space->reserved_blocks = config->reserved_blocks;
