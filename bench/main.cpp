@@ -18,7 +18,30 @@ void usage(std::ostream &out) {
            "  --entries N      trace entries for the scale figure (default 1000)\n"
            "  --latency-data FILE  also write the latency samples (3) to FILE (for gnuplot)\n"
            "  --latency-only   measure the latency (3) alone\n"
-           "  --other-fs-only  only measurement 6 (tmpfs, XFS, btrfs latency)\n";
+           "  --other-fs-only  only measurement 6 (tmpfs, XFS, btrfs latency)\n"
+           "  --cost-only      only measurements 1 and 2 (BPF and workload cost)\n"
+           "  --storm-only     only measurement 4 (threshold storm)\n"
+           "  --rounds N       rounds of measurement 2 (default 5)\n";
+}
+
+// The measurements the options ask for, in table order.
+void measure_all(const fsev::bench::BenchConfig &config, fsev::bench::Report &report) {
+    using namespace fsev::bench;
+    if (config.cost_only || (!config.latency_only && !config.other_fs_only && !config.storm_only)) {
+        measure_hot_path_cost(config, report);
+        measure_workload_cost(config, report);
+    }
+    if (config.cost_only) return;
+    if (config.storm_only) {
+        measure_burst(config, report);
+        return;
+    }
+    if (!config.other_fs_only) measure_latency(config, report);
+    if (!config.latency_only && !config.other_fs_only) {
+        measure_burst(config, report);
+        measure_scale(config, report);
+    }
+    if (!config.latency_only) measure_other_fs_latency(config, report);
 }
 
 }  // namespace
@@ -43,7 +66,7 @@ int main(int argc, char **argv) {
     using namespace fsev::bench;
     BenchConfig config;
     bool quick = false;
-    int entries = 0;
+    int entries = 0, rounds = 0;
     for (int i = 1; i < argc; ++i) {
         std::string argument = argv[i];
         if (argument == "--quick") {
@@ -62,6 +85,16 @@ int main(int argc, char **argv) {
             config.latency_only = true;
         } else if (argument == "--other-fs-only") {
             config.other_fs_only = true;
+        } else if (argument == "--cost-only") {
+            config.cost_only = true;
+        } else if (argument == "--storm-only") {
+            config.storm_only = true;
+        } else if (argument == "--rounds" && i + 1 < argc) {
+            rounds = std::atoi(argv[++i]);
+            if (rounds < 1 || rounds > 100) {
+                std::cerr << "fsev-bench: --rounds takes 1..100\n";
+                return 2;
+            }
         } else if (argument == "--help") {
             usage(std::cout);
             return 0;
@@ -80,23 +113,17 @@ int main(int argc, char **argv) {
         config = quick_config(config);
         config.latency_only = chosen.latency_only;
         config.latency_data = chosen.latency_data;
+        config.cost_only = chosen.cost_only;
+        config.storm_only = chosen.storm_only;
     }
     if (entries) config.scale_entries = entries;
+    if (rounds) config.rounds = rounds;
     config.daemon_path =
         (std::filesystem::read_symlink("/proc/self/exe").parent_path() / "fsev-bpf").string();
 
     Report report;
     try {
-        if (!config.latency_only && !config.other_fs_only) {
-            measure_hot_path_cost(config, report);
-            measure_workload_cost(config, report);
-        }
-        if (!config.other_fs_only) measure_latency(config, report);
-        if (!config.latency_only && !config.other_fs_only) {
-            measure_burst(config, report);
-            measure_scale(config, report);
-        }
-        if (!config.latency_only) measure_other_fs_latency(config, report);
+        measure_all(config, report);
     } catch (const std::exception &error) {
         std::cerr << "fsev-bench: " << error.what() << '\n';
         return 1;

@@ -22,6 +22,8 @@ struct BenchConfig {
     bool other_fs_only = false;                // run measurement 6 alone
     std::string latency_data;   // if set, (3) writes its samples there for bench/plot-latency.sh
     bool latency_only = false;  // run (3) alone
+    bool cost_only = false;     // run (1) and (2) alone
+    bool storm_only = false;    // run (4) alone
 };
 
 BenchConfig quick_config(BenchConfig config);

@@ -2,6 +2,8 @@
 // attached and its pipeline reading (levels far, levels near) against not
 // attached, alternated round by round on one filesystem.
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <iostream>
 #include <map>
 
@@ -14,11 +16,15 @@ namespace fsev::bench {
 
 namespace {
 
-enum class Condition { off, far, near };
+enum class Condition { off, untraced, far, near };
+const Condition kConditions[] = {Condition::off, Condition::untraced, Condition::far,
+                                 Condition::near};
 const char *name_of(Condition condition) {
     switch (condition) {
         case Condition::off:
             return "not loaded";
+        case Condition::untraced:
+            return "untraced fs";
         case Condition::far:
             return "levels far";
         case Condition::near:
@@ -27,32 +33,64 @@ const char *name_of(Condition condition) {
     return "?";
 }
 
-// "far -0.40 %, near +1.20 % slower": the throughput lost against not loaded.
+// Two-sided 95 % Student t quantile for `df` degrees of freedom.
+double t95(size_t df) {
+    static const double table[] = {0,     12.71, 4.303, 3.182, 2.776, 2.571, 2.447,
+                                   2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+                                   2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086};
+    return df < std::size(table) ? table[df] : 2.0;
+}
+
+struct Interval {
+    double mean = 0, half_width = 0;
+};
+
+// Mean and 95 % confidence interval of the per-round slowdowns: each round
+// compares a loaded condition with the not-loaded run of the same round, so
+// drift of the machine over the rounds cancels.
+Interval slowdown_interval(const std::vector<double> &loaded, const std::vector<double> &off) {
+    std::vector<double> slowdowns;
+    for (size_t i = 0; i < loaded.size() && i < off.size(); ++i)
+        slowdowns.push_back(1.0 - loaded[i] / off[i]);
+    Interval interval;
+    if (slowdowns.empty()) return interval;
+    double sum = 0;
+    for (double value : slowdowns) sum += value;
+    interval.mean = sum / static_cast<double>(slowdowns.size());
+    if (slowdowns.size() < 2) return interval;
+    double squares = 0;
+    for (double value : slowdowns) squares += (value - interval.mean) * (value - interval.mean);
+    double deviation = std::sqrt(squares / static_cast<double>(slowdowns.size() - 1));
+    interval.half_width =
+        t95(slowdowns.size() - 1) * deviation / std::sqrt(static_cast<double>(slowdowns.size()));
+    return interval;
+}
+
+// "far 0.40 % +- 1.10 % slower, ...": each loaded condition's slowdown with
+// its 95 % interval; met when the whole interval is under the target,
+// missed when it is all above, within noise otherwise.
 Row ratio_row(const std::string &key, const std::string &figure, const std::string &unit,
               std::map<Condition, std::vector<double>> &rates, double target) {
     double off = median(rates[Condition::off]);
     std::string measured, verdict;
-    bool all_met = true;
-    for (Condition condition : {Condition::far, Condition::near}) {
-        double slower = 1.0 - median(rates[condition]) / off;
+    for (Condition condition : {Condition::untraced, Condition::far, Condition::near}) {
+        Interval slower = slowdown_interval(rates[condition], rates[Condition::off]);
         measured += std::string(measured.empty() ? "" : ", ") + name_of(condition) + " " +
-                    percent(slower) + " slower";
-        if (slower > target) {
-            all_met = false;
-            verdict += std::string(verdict.empty() ? "missed: " : ", ") + name_of(condition) +
-                       " by " + percent(slower - target);
-        }
+                    percent(slower.mean) + " +- " + percent(slower.half_width);
+        std::string outcome;
+        if (slower.mean + slower.half_width <= target)
+            outcome = "met";
+        else if (slower.mean - slower.half_width > target)
+            outcome = "missed";
+        else
+            outcome = "within noise of the target";
+        if (slower.mean - slower.half_width <= 0 && slower.mean + slower.half_width >= 0)
+            outcome += " (no slowdown shown)";
+        verdict += std::string(verdict.empty() ? "" : "; ") + name_of(condition) + " " + outcome;
     }
-    measured += " (not loaded: " + fixed(off, 0) + " " + unit + ")";
-    // A verdict finer than the baseline's own round-to-round spread is noise.
-    const auto &baseline = rates[Condition::off];
-    double spread = (*std::max_element(baseline.begin(), baseline.end()) -
-                     *std::min_element(baseline.begin(), baseline.end())) /
-                    off;
-    std::string noise =
-        spread > target ? "; not loaded alone spreads " + percent(spread, 0) + " over rounds" : "";
-    return {key, figure, measured, "<= " + percent(target, 0) + " slower",
-            (all_met ? "met" : verdict) + noise};
+    measured += " slower, 95 % CI over " + std::to_string(rates[Condition::off].size()) +
+                " paired rounds (not loaded: median " + fixed(off, 0) + " " + unit + ")";
+    return {key, figure, measured, "<= " + percent(target, 0) + " slower", verdict};
 }
 
 }  // namespace
@@ -62,7 +100,7 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
     Pipeline pipeline(bench_family_id());
     TraceEntry entry = threshold_entry(2, fs, 1000, 500);
     pipeline.trace_sync().entry_created(entry);
-    bool attached = true;
+    bool attached = true, traced = true;
 
     auto set = [&](Condition condition) {
         if (condition == Condition::off) {
@@ -72,6 +110,13 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
         }
         if (!attached) pipeline.probes().attach();
         attached = true;
+        if (condition == Condition::untraced) {
+            if (traced) pipeline.trace_sync().entry_removed(entry, false);
+            traced = false;
+            return;
+        }
+        if (!traced) pipeline.trace_sync().entry_created(entry);
+        traced = true;
         uint64_t available = fs.available_blocks();
         entry.lower_level = condition == Condition::far ? 1000 : available - 100;
         entry.upper_level = condition == Condition::far ? 500 : available - 600;
@@ -84,10 +129,11 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
     small_file_fsync_rate(fs.mount_point(), time);
     buffered_stream_rate(fs.path("stream"), time, 4u << 20);
     std::map<Condition, std::vector<double>> fsync_rates, stream_rates;
-    const Condition order[] = {Condition::off, Condition::far, Condition::near};
+    const size_t conditions = std::size(kConditions);
     for (int round = 0; round < config.rounds; ++round) {
-        for (int i = 0; i < 3; ++i) {  // rotate the order so drift hits every condition alike
-            Condition condition = order[(i + round) % 3];
+        // Rotate the order so drift hits every condition alike.
+        for (size_t i = 0; i < conditions; ++i) {
+            Condition condition = kConditions[(i + static_cast<size_t>(round)) % conditions];
             set(condition);
             fsync_rates[condition].push_back(small_file_fsync_rate(fs.mount_point(), time));
             stream_rates[condition].push_back(
@@ -95,7 +141,7 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
         }
     }
     std::cout << "2: per round (files/s | MiB/s):\n";
-    for (Condition condition : order) {
+    for (Condition condition : kConditions) {
         std::cout << "   " << name_of(condition) << ":";
         for (size_t i = 0; i < fsync_rates[condition].size(); ++i)
             std::cout << "  " << fixed(fsync_rates[condition][i], 0) << "|"
@@ -109,11 +155,11 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
     report.methods.push_back(
         "2: 256 MiB loop ext4 (image on " + config.image_directory + "); " +
         std::to_string(config.rounds) +
-        " rounds, each runs not loaded / levels far / levels near "
-        "in rotating order, " +
+        " rounds, each runs not loaded / loaded with the filesystem untraced / levels far / "
+        "levels near in rotating order, " +
         fixed(config.seconds_per_run, 1) +
-        " s per workload; median "
-        "throughput per condition, slowdown = 1 - loaded/not loaded. Loaded = all fsev programs "
+        " s per workload; slowdown = 1 - loaded/not loaded of the same round, mean and 95 % "
+        "Student-t interval over the rounds. Loaded = all fsev programs "
         "attached (sys_exit included) and the in-process daemon pipeline reading the ring buffer "
         "and publishing to netlink; far = L1 1000, L2 500 blocks (cheap counter read); near = "
         "L1 available-100, L2 available-600 (exact per-cpu sum; the stream, truncated every "

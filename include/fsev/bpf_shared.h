@@ -66,6 +66,15 @@ struct fsev_trace_config {
     __u32 types;       /* FSEV_TRACE_* bits */
     __u32 levels;      /* FSEV_HAS_LOWER | FSEV_HAS_UPPER */
     __u32 reached;     /* FSEV_LOWER_REACHED | FSEV_UPPER_REACHED */
+    /* Kept by the BPF programs, written as zeros by the daemon (so every
+     * write re-reads them): what the space hooks need from ext4_sb_info
+     * that changes only at mount, remount or resize, read once instead of
+     * through a chain of probe reads per hook (bpf/ext4_counters.bpf.h). */
+    __u64 ext4_sb_info;    /* kernel address of the ext4_sb_info, 0 until read */
+    __u64 reserved_blocks; /* s_r_blocks_count + C2B(s_resv_clusters) */
+    __u64 fresh_until;     /* bpf_jiffies64() when they are read again */
+    __u32 cluster_bits;    /* s_cluster_bits */
+    __u32 padding;
 };
 
 /*

@@ -242,6 +242,40 @@ TEST_F(NetlinkTest, SlowListenerReportsEnobufsAndSequenceGapThenKeepsGoing) {
     EXPECT_EQ(listener.stop(SIGINT), 0) << listener.errors();
 }
 
+TEST_F(NetlinkTest, ABatchArrivesAsSeparateMessagesInOrderAtEveryConsumer) {
+    NetlinkChannel channel = private_channel();
+    FsEventPublisher publisher(channel);
+    FsEventSubscriber subscriber(channel);
+    auto arguments = channel_flags(channel);
+    arguments.push_back("--json");
+    ListenerProcess listener(arguments);
+    ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
+
+    // Far more than one datagram holds: the batch is sent in several.
+    const int count = 300;
+    {
+        FsEventPublisher::Batch batch(publisher);
+        for (int i = 0; i < count; ++i)
+            publisher.publish(
+                message_for_new_trace(static_cast<uint32_t>(i + 1), "/batch/" + std::to_string(i)));
+    }
+    EXPECT_EQ(publisher.messages_sent(), static_cast<uint64_t>(count));
+    EXPECT_EQ(publisher.send_errors(), 0u);
+
+    auto received = subscriber.receive_at_least(count, 10s);
+    ASSERT_EQ(received.messages.size(), static_cast<size_t>(count));
+    EXPECT_TRUE(received.malformed.empty());
+    for (int i = 0; i < count; ++i) {
+        EXPECT_EQ(received.messages[i].mount, "/batch/" + std::to_string(i));
+        EXPECT_EQ(received.messages[i].sequence, received.messages[0].sequence + i);
+    }
+    auto printed = listener.wait_for_json(count, 10s);
+    ASSERT_EQ(printed.size(), static_cast<size_t>(count)) << listener.errors();
+    for (int i = 0; i < count; ++i) EXPECT_EQ(printed[i]["mount"], "/batch/" + std::to_string(i));
+    EXPECT_EQ(listener.errors().find("sequence gap"), std::string::npos) << listener.errors();
+    EXPECT_EQ(listener.stop(SIGINT), 0) << listener.errors();
+}
+
 TEST_F(NetlinkTest, ListenerExitsZeroOnSigintAndSigterm) {
     NetlinkChannel channel = private_channel();
     for (int signal_number : {SIGINT, SIGTERM}) {

@@ -54,9 +54,11 @@ const Layout kRecordLayout = {
 };
 
 const Layout kTraceConfigLayout = {
-    FSEV_FIELD(fsev_trace_config, lower_level), FSEV_FIELD(fsev_trace_config, upper_level),
-    FSEV_FIELD(fsev_trace_config, trace_id),    FSEV_FIELD(fsev_trace_config, types),
-    FSEV_FIELD(fsev_trace_config, levels),      FSEV_FIELD(fsev_trace_config, reached),
+    FSEV_FIELD(fsev_trace_config, lower_level),  FSEV_FIELD(fsev_trace_config, upper_level),
+    FSEV_FIELD(fsev_trace_config, trace_id),     FSEV_FIELD(fsev_trace_config, types),
+    FSEV_FIELD(fsev_trace_config, levels),       FSEV_FIELD(fsev_trace_config, reached),
+    FSEV_FIELD(fsev_trace_config, ext4_sb_info), FSEV_FIELD(fsev_trace_config, reserved_blocks),
+    FSEV_FIELD(fsev_trace_config, fresh_until),  FSEV_FIELD(fsev_trace_config, cluster_bits),
 };
 
 const Layout kInFlightLayout = {

@@ -96,7 +96,15 @@ Daemon::Daemon(const DaemonOptions &options)
     metrics_server_ = std::make_unique<metrics::HttpServer>(
         options_.metrics_address, [this] { return metrics_.render_text(); });
     loop_.watch(kernel_.records().epoll_fd(), [this] {
-        kernel_.records().drain();
+        // Everything the ring buffer holds now goes out together: netlink
+        // messages several per datagram, event lines in one flush, both
+        // right when the buffer is empty, so no event waits for a later one.
+        {
+            FsEventPublisher::Batch batch(publisher_);
+            draining_records_ = true;
+            kernel_.records().drain();
+            draining_records_ = false;
+        }
         std::cout.flush();
     });
     loop_.watch(space_checks_.fd(), [this] {
@@ -278,9 +286,11 @@ void Daemon::on_mounts_changed() {
 
 void Daemon::publish(const Event &event, uint64_t suppressed_before) {
     std::lock_guard lock(publish_mutex_);
-    // Flushed at once: events from mount changes and arming come with no
+    // Flushed at once, except while the ring buffer is drained (flushed
+    // when it is empty): events from mount changes and arming come with no
     // ring-buffer record after them, and a journal reader must not wait.
-    std::cout << format_event(event, suppressed_before) << std::endl;
+    std::cout << format_event(event, suppressed_before) << '\n';
+    if (!draining_records_) std::cout.flush();
     for (EventSink *sink : sinks_) sink->deliver(event);
 }
 

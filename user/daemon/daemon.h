@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -69,6 +70,9 @@ class Daemon {
     bool activity_wanted_ = false;
     SpaceChecks space_checks_;
     std::mutex publish_mutex_;
+    // True while the event loop drains the ring buffer: the drain flushes
+    // stdout once at its end.
+    std::atomic<bool> draining_records_{false};
     std::vector<EventSink *> sinks_;
     metrics::Registry metrics_;  // before the server, which reads it from its thread
     std::unique_ptr<metrics::HttpServer> metrics_server_;

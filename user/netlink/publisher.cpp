@@ -39,23 +39,52 @@ NetlinkChannel FsEventPublisher::choose(uint32_t requested_group, uint32_t reque
 }
 
 void FsEventPublisher::publish(FsEventMessage message) {
+    std::lock_guard lock(sending_);
+    message.sequence = next_sequence_++;
+    std::vector<uint8_t> bytes = encode_message(message, channel_.family_id);
+    if (open_batches_ == 0) {
+        send_datagram(bytes, 1);
+        return;
+    }
+    if (!queued_.empty() && queued_.size() + bytes.size() > kMaxDatagramBytes) send_queued();
+    // Each message is padded to NLMSG_ALIGNTO already (encode_message), so
+    // the next one starts where a reader's NLMSG_NEXT looks.
+    queued_.insert(queued_.end(), bytes.begin(), bytes.end());
+    ++queued_messages_;
+}
+
+void FsEventPublisher::send_queued() {
+    if (queued_.empty()) return;
+    send_datagram(queued_, queued_messages_);
+    queued_.clear();
+    queued_messages_ = 0;
+}
+
+void FsEventPublisher::send_datagram(const std::vector<uint8_t> &bytes, uint64_t messages) {
     sockaddr_nl destination{};
     destination.nl_family = AF_NETLINK;
     destination.nl_pid = 0;
     destination.nl_groups = 1u << (channel_.group - 1);
-    std::lock_guard lock(sending_);
-    message.sequence = next_sequence_++;
-    std::vector<uint8_t> bytes = encode_message(message, channel_.family_id);
     // Messages carry no NLM_F_REQUEST, so the kernel's genetlink side (which
     // also sees every message sent on the socket) ignores them and sends no reply.
     ssize_t sent = ::sendto(socket_.get(), bytes.data(), bytes.size(), MSG_DONTWAIT,
                             reinterpret_cast<const sockaddr *>(&destination), sizeof destination);
     if (sent < 0) {
-        ++send_errors_;
+        send_errors_ += messages;  // every message of the datagram is lost, and counted
         last_send_error_ = errno;
         return;
     }
-    ++messages_sent_;
+    messages_sent_ += messages;
+}
+
+FsEventPublisher::Batch::Batch(FsEventPublisher &publisher) : publisher_(publisher) {
+    std::lock_guard lock(publisher_.sending_);
+    ++publisher_.open_batches_;
+}
+
+FsEventPublisher::Batch::~Batch() {
+    std::lock_guard lock(publisher_.sending_);
+    if (--publisher_.open_batches_ == 0) publisher_.send_queued();
 }
 
 }  // namespace fsev

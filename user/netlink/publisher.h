@@ -32,8 +32,28 @@ class FsEventPublisher : public EventSink {
     static NetlinkChannel choose(uint32_t requested_group, uint32_t requested_family_id);
 
     void deliver(const Event &event) override { publish(message_for_event(event)); }
-    // Gives the message the next sequence number and sends it.
+    // Gives the message the next sequence number and sends it, or, while a
+    // Batch is open, queues it for the batch's datagram.
     void publish(FsEventMessage message);
+
+    // While one lives, messages are packed several to a datagram (each its
+    // own netlink message: a reader walks them with NLMSG_NEXT) and sent
+    // when the next would not fit, and when it ends. One sendto per
+    // datagram instead of per message is what lets a storm through.
+    class Batch {
+      public:
+        explicit Batch(FsEventPublisher &publisher);
+        ~Batch();
+        Batch(const Batch &) = delete;
+        Batch &operator=(const Batch &) = delete;
+
+      private:
+        FsEventPublisher &publisher_;
+    };
+    // Largest datagram a batch makes: under one 4 KiB page, as the kernel's
+    // own multi-message dumps, so readers with page-sized buffers get it
+    // whole. A message longer than this goes alone.
+    static constexpr size_t kMaxDatagramBytes = 3584;
 
     const NetlinkChannel &channel() const { return channel_; }
     uint64_t messages_sent() const { return messages_sent_; }
@@ -41,10 +61,17 @@ class FsEventPublisher : public EventSink {
     int last_send_error() const { return last_send_error_; }  // errno, 0 when none
 
   private:
+    // Sends `bytes` holding `messages` messages; sending_ held.
+    void send_datagram(const std::vector<uint8_t> &bytes, uint64_t messages);
+    void send_queued();  // sending_ held
+
     NetlinkChannel channel_;
     UniqueFd socket_;
     std::mutex sending_;
     uint32_t next_sequence_ = 1;
+    int open_batches_ = 0;          // sending_ held
+    std::vector<uint8_t> queued_;   // messages of the open batch, not yet sent
+    uint64_t queued_messages_ = 0;  // how many messages queued_ holds
     std::atomic<uint64_t> messages_sent_{0};
     std::atomic<uint64_t> send_errors_{0};
     std::atomic<int> last_send_error_{0};
