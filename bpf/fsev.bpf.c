@@ -81,6 +81,8 @@ static __always_inline bool fsev_is_daemon(void)
     return daemon_tgid && (bpf_get_current_pid_tgid() >> 32) == daemon_tgid;
 }
 
+#include "attribution.bpf.h"
+
 static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, __u32 source,
                                                         __u64 blocks, __u64 available)
 {
@@ -165,6 +167,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
      * on the machine, traced or not (fsev-bench, measurement 1). */
     dev = sb->s_dev;
     config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    fsev_attribute_reservation(config, sb, source, blocks);
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return 0;
     if (announces)
@@ -336,6 +339,7 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
     delalloc_data = (flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) && len > 0;
 
     fsev_search_ended(dev, delalloc_data ? len : 0, fsev_thresholds_traced(dev));
+    fsev_attribute_allocation(sb, flags, len);
     if (len == 0 && !fsev_is_daemon())
         fsev_allocation_failed(sb, flags);
     /* Also after a failure: a crossing left undecided while this thread was

@@ -256,6 +256,10 @@ int Ext4Probes::activity_map_fd() const {
     return bpf_map__fd(skeleton_->maps.activity_signals);
 }
 
+int Ext4Probes::writers_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.writers);
+}
+
 uint64_t Ext4Probes::dropped_records() const {
     return __atomic_load_n(&skeleton_->bss->dropped_records, __ATOMIC_RELAXED);
 }

@@ -77,6 +77,9 @@ class Ext4Probes {
     // ext4 work half done per superblock (struct fsev_superblock_in_flight).
     int space_in_flight_map_fd() const;
     int activity_map_fd() const;  // activity_signals: struct fsev_activity per superblock
+    // writers: struct fsev_writer_space per struct fsev_writer_key
+    // (bpf/attribution.bpf.h).
+    int writers_map_fd() const;
     // Records lost because the ring buffer was full (counted in BPF).
     uint64_t dropped_records() const;
 
