@@ -28,6 +28,8 @@ namespace {
 // per interval, and one trailing statfs this long after a signal
 // (docs/filesystems.md gives the latency this yields).
 constexpr std::chrono::milliseconds kActivityInterval{20};
+// How often the BPF writer counts are snapshot for the sliding windows.
+constexpr std::chrono::milliseconds kWriterSnapshotPeriod{5000};
 // How long a config write may take to resolve its paths before it fails
 // with ETIMEDOUT: far above a healthy lookup, well below a writer's patience.
 constexpr std::chrono::milliseconds kPathResolutionBound{2000};
@@ -84,6 +86,9 @@ Daemon::Daemon(const DaemonOptions &options)
     sinks_.push_back(&publisher_);
     sinks_.push_back(&metrics_);
     probes_.attach();
+    attribution_ =
+        std::make_unique<WriterAttribution>(probes_.writers_map_fd(), kWriterSnapshotPeriod);
+    loop_.watch(attribution_->timer_fd(), [this] { attribution_->on_timer(); });
     metrics_.set_ring_buffer_drops_source([this] { return probes_.dropped_records(); });
     metrics_.set_netlink_send_errors_source([this] { return publisher_.send_errors(); });
     metrics_.set_bpf_programs_source(
@@ -91,8 +96,9 @@ Daemon::Daemon(const DaemonOptions &options)
         metrics::bpf_stats_enabled);
     // Started after the event loop blocked SIGINT/SIGTERM, so its threads
     // never take them; binding here makes a busy port fail start-up.
-    metrics_server_ = std::make_unique<metrics::HttpServer>(
-        options_.metrics_address, [this] { return metrics_.render_text(); });
+    metrics_server_ = std::make_unique<metrics::HttpServer>(options_.metrics_address, [this] {
+        return metrics_.render_text() + attribution_->metrics_text(attributed_filesystems());
+    });
     records_ = std::make_unique<RecordStream>(
         probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
     loop_.watch(records_->epoll_fd(), [this] {
@@ -139,6 +145,8 @@ Daemon::Daemon(const DaemonOptions &options)
         });
     run_directory_->add_read_only_file("netlink",
                                        [this] { return discovery_text(publisher_.channel()); });
+    run_directory_->add_read_only_file(
+        "writers", [this] { return attribution_->writers_text(attributed_filesystems()); });
     run_directory_->start();
     // Without its config file the daemon cannot be configured: end, with an
     // error, so a supervisor restarts it with a fresh mount.
@@ -249,7 +257,17 @@ void Daemon::on_mounts_changed() {
     trace_table_.sync_with_mounts(mount_points_by_device(mounts));
 }
 
-void Daemon::publish(const Event &event, uint64_t suppressed_before) {
+std::vector<AttributedFilesystem> Daemon::attributed_filesystems() const {
+    std::vector<AttributedFilesystem> filesystems;
+    for (const TraceEntry &entry : trace_table_.entries())
+        if (entry.types & (TRACE_THRESH | TRACE_WARN))
+            filesystems.push_back({kernel_dev_from_user(entry.device), entry.mount_point});
+    return filesystems;
+}
+
+void Daemon::publish(const Event &given, uint64_t suppressed_before) {
+    Event event = given;
+    if (attribution_) attribution_->add_writers(event);
     std::lock_guard lock(publish_mutex_);
     // Flushed at once: events from mount changes and arming come with no
     // ring-buffer record after them, and a journal reader must not wait.

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <vector>
 
+#include "attribution/writer_attribution.h"
 #include "common/event_loop.h"
 #include "common/unique_fd.h"
 #include "config/trace_log.h"
@@ -46,6 +47,8 @@ class Daemon {
     // and from the config writer thread.
     void publish(const Event &event, uint64_t suppressed_before = 0);
     void on_mounts_changed();
+    // The traced filesystems whose writers are counted (thr or warn).
+    std::vector<AttributedFilesystem> attributed_filesystems() const;
     // Which on-demand programs run: the syscall-exit one while an entry
     // wants warn or activity-checked thresholds, the activity ones for the
     // latter.
@@ -62,6 +65,7 @@ class Daemon {
     FsEventPublisher publisher_;
     UniqueFd group_lock_;  // held while sending: one daemon per group
     Ext4Probes probes_;
+    std::unique_ptr<WriterAttribution> attribution_;  // made once the probes are attached
     BpfTraceSync trace_sync_;
     std::mutex wanted_mutex_;
     bool warn_wanted_ = false;
