@@ -70,6 +70,23 @@ TEST(WriterWindowsTest, OldSnapshotsAreDroppedButTheWindowStartIsKept) {
     EXPECT_EQ(top.covered, 1min);
 }
 
+TEST(WriterWindowsTest, SnapshotsTakenToAnswerDoNotPileUp) {
+    WriterWindows windows(1min);
+    auto start = WriterWindows::Clock::time_point{} + 1h;
+    windows.add_snapshot(start, {writer(1, 10, 100)});
+    for (int i = 1; i <= 50; i++)
+        windows.add_snapshot(start + i * 100ms, {writer(1, 10, 100u + static_cast<uint64_t>(i))},
+                             /*periodic=*/false);
+    TopWriters top = windows.top(7, 1min, 5);
+    ASSERT_EQ(top.writers.size(), 1u);
+    EXPECT_EQ(top.writers[0].bytes, 50u);  // the latest answer against the periodic start
+    windows.add_snapshot(start + 6s, {writer(1, 10, 400)});
+    top = windows.top(7, 1min, 5);
+    ASSERT_EQ(top.writers.size(), 1u);
+    EXPECT_EQ(top.writers[0].bytes, 300u);
+    EXPECT_EQ(top.covered, 6s);
+}
+
 TEST(WorkloadOfTest, ContainersPodsAndUnits) {
     EXPECT_EQ(workload_of("/system.slice/docker-"
                           "4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c.scope")

@@ -65,11 +65,11 @@ WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::millisecon
     if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0)
         throw last_system_error("timerfd_settime for writer snapshots");
     std::lock_guard lock(mutex_);
-    snapshot_locked();
+    snapshot_locked(true);
 }
 
-void WriterAttribution::snapshot_locked() {
-    windows_.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(map_fd_));
+void WriterAttribution::snapshot_locked(bool periodic) {
+    windows_.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(map_fd_), periodic);
 }
 
 void WriterAttribution::on_timer() {
@@ -78,7 +78,7 @@ void WriterAttribution::on_timer() {
         // Nothing to read (EAGAIN): a snapshot anyway does no harm.
     }
     std::lock_guard lock(mutex_);
-    snapshot_locked();
+    snapshot_locked(true);
 }
 
 std::vector<EventWriter> WriterAttribution::named(const TopWriters &top) {
@@ -101,7 +101,7 @@ void WriterAttribution::add_writers(Event &event) {
                   (event.id == FS_WARN_ENOSPC || event.id == FS_WARN_ENOSPC_META);
     if ((event.type != FS_EVENT_THRESH && !enospc) || !event.has_device) return;
     std::lock_guard lock(mutex_);
-    snapshot_locked();
+    snapshot_locked(false);
     TopWriters top =
         windows_.top((event.dev_major << 20) | event.dev_minor, kShortWindow, kEventWriters);
     event.writers_window_seconds = static_cast<uint32_t>(
@@ -112,7 +112,7 @@ void WriterAttribution::add_writers(Event &event) {
 
 std::string WriterAttribution::writers_text(const std::vector<AttributedFilesystem> &filesystems) {
     std::lock_guard lock(mutex_);
-    snapshot_locked();
+    snapshot_locked(false);
     std::ostringstream out;
     for (const AttributedFilesystem &filesystem : filesystems) {
         for (auto window :
@@ -139,6 +139,7 @@ std::string WriterAttribution::writers_text(const std::vector<AttributedFilesyst
 
 std::string WriterAttribution::metrics_text(const std::vector<AttributedFilesystem> &filesystems) {
     std::lock_guard lock(mutex_);
+    snapshot_locked(false);  // a scrape sees the counts as they are now
     std::ostringstream out;
     out << "# HELP fsev_written_bytes_total Space taken (reserved or allocated) per cgroup on a "
            "traced filesystem since fsev-bpf started; the top cgroups per filesystem, the rest "

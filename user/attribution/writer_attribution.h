@@ -51,7 +51,8 @@ class WriterAttribution {
     std::string metrics_text(const std::vector<AttributedFilesystem> &filesystems);
 
   private:
-    void snapshot_locked();
+    // `periodic`: kept in the history; otherwise only until the next one.
+    void snapshot_locked(bool periodic);
     std::vector<EventWriter> named(const TopWriters &top);
 
     int map_fd_;

@@ -19,8 +19,10 @@ std::map<WriterId, const WriterCount *> index_of(const std::vector<WriterCount> 
 
 }  // namespace
 
-void WriterWindows::add_snapshot(Clock::time_point when, std::vector<WriterCount> counts) {
-    snapshots_.push_back(Snapshot{when, std::move(counts)});
+void WriterWindows::add_snapshot(Clock::time_point when, std::vector<WriterCount> counts,
+                                 bool periodic) {
+    if (!snapshots_.empty() && !snapshots_.back().periodic) snapshots_.pop_back();
+    snapshots_.push_back(Snapshot{when, std::move(counts), periodic});
     // Keep the newest snapshot at or before `when - longest`: it starts the
     // longest window.
     while (snapshots_.size() > 2 && snapshots_[1].when <= when - longest_) snapshots_.pop_front();

@@ -28,7 +28,11 @@ class WriterWindows {
     explicit WriterWindows(std::chrono::nanoseconds longest = std::chrono::minutes(10))
         : longest_(longest) {}
 
-    void add_snapshot(Clock::time_point when, std::vector<WriterCount> counts);
+    // A `periodic` snapshot stays (until too old); another one, taken to
+    // answer a question now, only until the next snapshot replaces it, so
+    // frequent questions do not grow the history.
+    void add_snapshot(Clock::time_point when, std::vector<WriterCount> counts,
+                      bool periodic = true);
     // The `k` writers with most bytes on `device` over the last `window`.
     TopWriters top(uint32_t device, std::chrono::nanoseconds window, size_t k) const;
     // Bytes each writer took on `device` since it was first seen (cumulative).
@@ -39,6 +43,7 @@ class WriterWindows {
     struct Snapshot {
         Clock::time_point when;
         std::vector<WriterCount> counts;
+        bool periodic = true;
     };
     std::chrono::nanoseconds longest_;
     std::deque<Snapshot> snapshots_;
