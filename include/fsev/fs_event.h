@@ -39,6 +39,9 @@ enum fs_event_type {
 #define FS_INFO_REMOUNT_RO 0x00000800u   /* administrator remounted read-only */
 #define FS_INFO_REMOUNT_RW 0x00001000u   /* administrator remounted read-write */
 #define FS_ERR_SHUTDOWN 0x00002000u      /* filesystem shut down (EXT4_IOC_SHUTDOWN) */
+/* At the current fill rate the filesystem reaches L2 (or full, without L2)
+ * within the entry's `predict` horizon (WARN). */
+#define FS_WARN_FULL_SOON 0x00004000u
 
 /* Netlink attributes. 1-7 are the RFC's; 8 upward are fsev-bpf extensions
  * that RFC consumers ignore. */

@@ -30,6 +30,8 @@ namespace {
 constexpr std::chrono::milliseconds kActivityInterval{20};
 // How often the BPF writer counts are snapshot for the sliding windows.
 constexpr std::chrono::milliseconds kWriterSnapshotPeriod{5000};
+// How often entries with `predict` are sampled (statfs) for their fill rate.
+constexpr std::chrono::milliseconds kFillSamplePeriod{250};
 // How long a config write may take to resolve its paths before it fails
 // with ETIMEDOUT: far above a healthy lookup, well below a writer's patience.
 constexpr std::chrono::milliseconds kPathResolutionBound{2000};
@@ -89,6 +91,9 @@ Daemon::Daemon(const DaemonOptions &options)
     attribution_ =
         std::make_unique<WriterAttribution>(probes_.writers_map_fd(), kWriterSnapshotPeriod);
     loop_.watch(attribution_->timer_fd(), [this] { attribution_->on_timer(); });
+    full_soon_ = std::make_unique<FullSoonWatch>([this](const Event &event) { publish(event); },
+                                                 kFillSamplePeriod);
+    loop_.watch(full_soon_->timer_fd(), [this] { full_soon_->on_timer(); });
     metrics_.set_ring_buffer_drops_source([this] { return probes_.dropped_records(); });
     metrics_.set_netlink_send_errors_source([this] { return publisher_.send_errors(); });
     metrics_.set_bpf_programs_source(
@@ -97,7 +102,8 @@ Daemon::Daemon(const DaemonOptions &options)
     // Started after the event loop blocked SIGINT/SIGTERM, so its threads
     // never take them; binding here makes a busy port fail start-up.
     metrics_server_ = std::make_unique<metrics::HttpServer>(options_.metrics_address, [this] {
-        return metrics_.render_text() + attribution_->metrics_text(attributed_filesystems());
+        return metrics_.render_text() + attribution_->metrics_text(attributed_filesystems()) +
+               full_soon_->metrics_text();
     });
     records_ = std::make_unique<RecordStream>(
         probes_.records_map_fd(), [this](const fsev_record &record) { on_record(record); });
@@ -119,6 +125,7 @@ Daemon::Daemon(const DaemonOptions &options)
     trace_table_.add_observer(&mount_events_);
     trace_table_.add_observer(&metrics_);
     trace_table_.add_observer(&trace_log_);
+    trace_table_.add_observer(full_soon_.get());
     trace_table_.set_mounted_filesystems(&mounted_filesystems_);
     trace_table_.set_notice_sink(&TraceLog::notice);
     if (options_.config_file) {

@@ -21,6 +21,7 @@
 #include "netlink/publisher.h"
 #include "metrics/http_server.h"
 #include "metrics/registry.h"
+#include "prediction/full_soon_watch.h"
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
 #include "trace/space_checks.h"
@@ -66,6 +67,7 @@ class Daemon {
     UniqueFd group_lock_;  // held while sending: one daemon per group
     Ext4Probes probes_;
     std::unique_ptr<WriterAttribution> attribution_;  // made once the probes are attached
+    std::unique_ptr<FullSoonWatch> full_soon_;
     BpfTraceSync trace_sync_;
     std::mutex wanted_mutex_;
     bool warn_wanted_ = false;
