@@ -35,6 +35,14 @@ struct {
     __type(value, struct fsev_writer_space);
 } writers SEC(".maps");
 
+/* Set by the daemon before load; off only to measure what counting costs
+ * (fsev-bench). A constant for the verifier: off, the code is dropped. */
+const volatile bool count_writers = true;
+
+/* The inode number of the initial pid namespace (PROC_PID_INIT_INO): a
+ * daemon there sees the kernel's own tgids, so the cheaper helper does. */
+#define FSEV_INITIAL_PIDNS_INO 0xEFFFFFFCull
+
 /* Clusters taken by writers whose new entry could not be stored. */
 __u64 unattributed_clusters = 0;
 
@@ -51,7 +59,10 @@ static __always_inline void fsev_attribute_clusters(struct super_block *sb, __u6
 
     key.cgroup_id = bpf_get_current_cgroup_id();
     key.dev = sb->s_dev;
-    key.tgid = fsev_current_pid();
+    /* pidns_ino is a load-time constant: one branch stays. */
+    key.tgid = (pidns_ino == 0 || pidns_ino == FSEV_INITIAL_PIDNS_INO)
+                   ? (__u32)(bpf_get_current_pid_tgid() >> 32)
+                   : fsev_current_pid();
     space = bpf_map_lookup_elem(&writers, &key);
     if (space) {
         __sync_fetch_and_add(&space->clusters, clusters);
@@ -81,7 +92,7 @@ static __always_inline void fsev_attribute_reservation(const struct fsev_trace_c
                                                        struct super_block *sb, __u32 source,
                                                        __u64 blocks)
 {
-    if (source != FSEV_SRC_DA_RESERVE || !fsev_attributed(config) || blocks == 0)
+    if (!count_writers || source != FSEV_SRC_DA_RESERVE || !fsev_attributed(config) || blocks == 0)
         return;
     fsev_attribute_clusters(sb, blocks);
 }
@@ -95,7 +106,7 @@ static __always_inline void fsev_attribute_allocation(struct super_block *sb, un
 {
     __u32 dev;
 
-    if (clusters == 0 || (flags & EXT4_MB_DELALLOC_RESERVED) || fsev_is_daemon())
+    if (!count_writers || clusters == 0 || (flags & EXT4_MB_DELALLOC_RESERVED) || fsev_is_daemon())
         return;
     dev = sb->s_dev;
     if (fsev_attributed(bpf_map_lookup_elem(&traced_superblocks, &dev)))

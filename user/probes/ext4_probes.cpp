@@ -86,6 +86,7 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
     skeleton_->rodata->pidns_dev = options.pidns_dev;
     skeleton_->rodata->pidns_ino = options.pidns_ino;
     skeleton_->rodata->emit_raw_records = options.emit_raw_records;
+    skeleton_->rodata->count_writers = options.count_writers;
     skeleton_->rodata->activity_interval_ns = options.activity_interval_ns;
     skeleton_->rodata->approximation_margin_clusters =
         percpu_approximation_margin_clusters(static_cast<uint32_t>(cpus));

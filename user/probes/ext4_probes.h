@@ -26,6 +26,9 @@ struct ProbeOptions {
     // Filesystems without exact hooks: at most one activity signal per
     // superblock per this many nanoseconds (other_fs.bpf.h).
     uint64_t activity_interval_ns = 20'000'000;
+    // Count the space each writer takes (bpf/attribution.bpf.h); off only
+    // to measure what that costs.
+    bool count_writers = true;
 };
 
 // How far ext4's cheap per-cpu counter reads can be from the exact sum, in
