@@ -85,6 +85,17 @@ TEST(FillPredictorTest, ReArmsOnlyWhenTheProjectionRisesWellAboveTheHorizon) {
     EXPECT_GT(fired[1], 120);
 }
 
+TEST(FillPredictorTest, ALongHorizonKeepsABoundedHistory) {
+    FillPredictor predictor(std::chrono::hours(24));
+    // Two days of 250 ms samples: 691200 of them.
+    auto fired = run_curve(
+        predictor, [](double t) { return 1e12 - t * 1e6; }, 2 * 86400, 0);
+    EXPECT_LE(predictor.samples_kept(), 1100u);
+    ASSERT_TRUE(predictor.fill_rate());
+    EXPECT_NEAR(*predictor.fill_rate(), 1e6, 1e3);
+    EXPECT_TRUE(fired.empty());  // 1e6 s left: far beyond a day
+}
+
 TEST(FillPredictorTest, NothingIsDecidedBeforeAWholeHorizonOfSamples) {
     FillPredictor predictor(30s);
     auto fired = run_curve(

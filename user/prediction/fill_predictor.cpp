@@ -19,7 +19,14 @@ std::optional<double> FillPredictor::rate_over(std::chrono::nanoseconds window) 
 
 bool FillPredictor::add_sample(Clock::time_point when, uint64_t available_bytes,
                                uint64_t level_bytes) {
-    samples_.push_back(Sample{when, static_cast<double>(available_bytes)});
+    // Samples closer than a 512th of the horizon to the one before the
+    // newest replace the newest: a long horizon keeps ~1000 samples, not
+    // every one of a 250 ms timer.
+    Sample sample{when, static_cast<double>(available_bytes)};
+    if (samples_.size() >= 2 && when - samples_[samples_.size() - 2].when < horizon_ / 512)
+        samples_.back() = sample;
+    else
+        samples_.push_back(sample);
     // Keep one sample at or before the start of the longest window.
     while (samples_.size() > 2 && samples_[1].when <= when - horizon_) samples_.pop_front();
 

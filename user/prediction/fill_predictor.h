@@ -35,6 +35,7 @@ class FillPredictor {
     std::optional<double> fill_rate() const { return rate_; }
     std::chrono::nanoseconds horizon() const { return horizon_; }
     bool armed() const { return armed_; }
+    size_t samples_kept() const { return samples_.size(); }
 
   private:
     struct Sample {
