@@ -90,6 +90,7 @@ int main(int argc, char **argv) {
         if (!config.latency_only && !config.other_fs_only) {
             measure_hot_path_cost(config, report);
             measure_attribution_cost(config, report);
+            measure_full_soon_lead(report);
             measure_workload_cost(config, report);
         }
         if (!config.other_fs_only) measure_latency(config, report);
