@@ -130,5 +130,37 @@ TEST(AttributionDaemonTest, ThreshMessageMetricsAndWritersFileNameTheContainerTh
         << writers;
 }
 
+TEST(AttributionDaemonTest, EnospcWarningNamesTheWriterThatFilledIt) {
+    FSEV_REQUIRE_ROOT();
+    test::LoopExt4 fs(test::LoopExt4Options{.size_mib = 16});
+    test::DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
+    ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
+    auto traced = test::run_command(
+        {"bash", "-c", "echo '" + fs.mount_point() + " warn' > " + daemon.run_dir() + "/config"});
+    ASSERT_EQ(traced.exit_code, 0) << traced.output << daemon.output();
+
+    auto filled = test::run_command(
+        {"dd", "if=/dev/zero", "of=" + fs.path("fill"), "bs=1M", "count=64", "status=none"});
+    ASSERT_NE(filled.exit_code, 0) << "dd should have run out of space";
+
+    json warning;
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (warning.is_null() && std::chrono::steady_clock::now() < deadline)
+        for (const json &message : listener.wait_for_json(SIZE_MAX, 200ms))
+            if (message.value("event", "") == "FS_WARN_ENOSPC" &&
+                message.value("dev_minor", 0u) == minor(fs.device()) &&
+                message.value("dev_major", 0u) == major(fs.device()))
+                warning = message;
+    ASSERT_FALSE(warning.is_null()) << listener.output() << daemon.output();
+    ASSERT_TRUE(warning.contains("writers")) << warning.dump();
+    const json &first = warning["writers"][0];
+    EXPECT_EQ(first["comm"], "dd") << warning.dump();
+    EXPECT_EQ(first["pid"], warning["caused_pid"]) << warning.dump();
+    // Nearly the whole 16 MiB filesystem was taken by dd.
+    EXPECT_GT(first["bytes"].get<uint64_t>(), 8u << 20) << warning.dump();
+}
+
 }  // namespace
 }  // namespace fsev
