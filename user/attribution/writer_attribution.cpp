@@ -69,7 +69,12 @@ WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::millisecon
 }
 
 void WriterAttribution::snapshot_locked(bool periodic) {
-    windows_.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(map_fd_), periodic);
+    last_snapshot_ = WriterWindows::Clock::now();
+    windows_.add_snapshot(last_snapshot_, read_writer_counts(map_fd_), periodic);
+}
+
+void WriterAttribution::fresh_snapshot_locked() {
+    if (WriterWindows::Clock::now() - last_snapshot_ > kEventFreshness) snapshot_locked(false);
 }
 
 void WriterAttribution::on_timer() {
@@ -101,7 +106,7 @@ void WriterAttribution::add_writers(Event &event) {
                   (event.id == FS_WARN_ENOSPC || event.id == FS_WARN_ENOSPC_META);
     if ((event.type != FS_EVENT_THRESH && !enospc) || !event.has_device) return;
     std::lock_guard lock(mutex_);
-    snapshot_locked(false);
+    fresh_snapshot_locked();
     TopWriters top =
         windows_.top((event.dev_major << 20) | event.dev_minor, kShortWindow, kEventWriters);
     event.writers_window_seconds = static_cast<uint32_t>(
