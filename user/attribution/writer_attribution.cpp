@@ -69,12 +69,7 @@ WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::millisecon
 }
 
 void WriterAttribution::snapshot_locked(bool periodic) {
-    last_snapshot_ = WriterWindows::Clock::now();
-    windows_.add_snapshot(last_snapshot_, read_writer_counts(map_fd_), periodic);
-}
-
-void WriterAttribution::fresh_snapshot_locked() {
-    if (WriterWindows::Clock::now() - last_snapshot_ > kEventFreshness) snapshot_locked(false);
+    windows_.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(map_fd_), periodic);
 }
 
 void WriterAttribution::on_timer() {
@@ -106,7 +101,7 @@ void WriterAttribution::add_writers(Event &event) {
                   (event.id == FS_WARN_ENOSPC || event.id == FS_WARN_ENOSPC_META);
     if ((event.type != FS_EVENT_THRESH && !enospc) || !event.has_device) return;
     std::lock_guard lock(mutex_);
-    fresh_snapshot_locked();
+    snapshot_locked(false);
     TopWriters top =
         windows_.top((event.dev_major << 20) | event.dev_minor, kShortWindow, kEventWriters);
     event.writers_window_seconds = static_cast<uint32_t>(

@@ -53,11 +53,6 @@ class WriterAttribution {
   private:
     // `periodic`: kept in the history; otherwise only until the next one.
     void snapshot_locked(bool periodic);
-    // For events: a snapshot unless one is at most kEventFreshness old, so
-    // a storm of crossings reads the map ten times a second, not per event.
-    void fresh_snapshot_locked();
-    static constexpr std::chrono::milliseconds kEventFreshness{100};
-    WriterWindows::Clock::time_point last_snapshot_{};
     std::vector<EventWriter> named(const TopWriters &top);
 
     int map_fd_;
