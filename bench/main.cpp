@@ -29,9 +29,12 @@ void measure_all(const fsev::bench::BenchConfig &config, fsev::bench::Report &re
     using namespace fsev::bench;
     if (config.cost_only || (!config.latency_only && !config.other_fs_only && !config.storm_only)) {
         measure_hot_path_cost(config, report);
+        measure_attribution_cost(config, report);
         measure_workload_cost(config, report);
     }
     if (config.cost_only) return;
+    if (!config.storm_only && !config.latency_only && !config.other_fs_only)
+        measure_full_soon_lead(report);
     if (config.storm_only) {
         measure_burst(config, report);
         return;

@@ -39,6 +39,8 @@ inline test::LoopExt4Options bench_ext4(const BenchConfig &config, uint64_t size
 }
 
 void measure_hot_path_cost(const BenchConfig &config, Report &report);     // 1
+void measure_attribution_cost(const BenchConfig &config, Report &report);  // 1e
+void measure_full_soon_lead(Report &report);                               // 7
 void measure_workload_cost(const BenchConfig &config, Report &report);     // 2
 void measure_latency(const BenchConfig &config, Report &report);           // 3
 void measure_burst(const BenchConfig &config, Report &report);             // 4

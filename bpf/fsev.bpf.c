@@ -83,6 +83,8 @@ static __always_inline bool fsev_is_daemon(void)
     return daemon_tgid && (bpf_get_current_pid_tgid() >> 32) == daemon_tgid;
 }
 
+#include "attribution.bpf.h"
+
 static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, __u32 source,
                                                         __u64 blocks, __u64 available)
 {
@@ -144,13 +146,17 @@ static __always_inline void fsev_emit_crossing(struct super_block *sb, __u32 sou
 /* The trace entry of `dev` when thresholds are watched on it, else NULL.
  * On a filesystem nobody traces, this lookup (and reading sb->s_dev) is all
  * a space hook does. */
-static __always_inline struct fsev_trace_config *fsev_threshold_entry(__u32 dev)
+static __always_inline struct fsev_trace_config *
+fsev_threshold_config(struct fsev_trace_config *config)
 {
-    struct fsev_trace_config *config = bpf_map_lookup_elem(&traced_superblocks, &dev);
-
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return NULL;
     return config;
+}
+
+static __always_inline struct fsev_trace_config *fsev_threshold_entry(__u32 dev)
+{
+    return fsev_threshold_config(bpf_map_lookup_elem(&traced_superblocks, &dev));
 }
 
 /* What the count of `sb` needs besides ext4's two counters: kept in the
@@ -271,9 +277,13 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
 static __always_inline int fsev_space_hook(struct super_block *sb, __u32 source, __u64 blocks,
                                            __s64 pending_clusters, bool announces)
 {
-    struct fsev_trace_config *config = fsev_threshold_entry(sb->s_dev);
+    __u32 dev = sb->s_dev;
+    struct fsev_trace_config *entry = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    struct fsev_trace_config *config = fsev_threshold_config(entry);
     struct fsev_ext4_space space;
 
+    /* Counting writers needs the entry, not thresholds (warn is enough). */
+    fsev_attribute_reservation(entry, sb, source, blocks);
     if (!fsev_space_of(config, sb, &space))
         return 0;
     return fsev_space_changed(sb, config, &space, source, blocks, pending_clusters, announces);
@@ -382,6 +392,7 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
 
     config = fsev_threshold_entry(dev);
     fsev_search_ended(dev, delalloc_data ? len : 0, config != NULL);
+    fsev_attribute_allocation(sb, flags, len);
     if (len == 0 && !fsev_is_daemon())
         fsev_allocation_failed(sb, flags);
     /* Also after a failure: a crossing left undecided while this thread was

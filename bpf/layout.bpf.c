@@ -12,3 +12,5 @@ struct fsev_record layout_fsev_record;
 struct fsev_trace_config layout_fsev_trace_config;
 struct fsev_superblock_in_flight layout_fsev_superblock_in_flight;
 struct fsev_activity layout_fsev_activity;
+struct fsev_writer_key layout_fsev_writer_key;
+struct fsev_writer_space layout_fsev_writer_space;

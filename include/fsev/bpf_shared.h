@@ -127,6 +127,30 @@ struct fsev_activity {
     __u64 last_activity_ns; /* bpf_ktime_get_ns() */
 };
 
+/* Capacity of the writers map (LRU: the least recently active writers make
+ * room for new ones). */
+#define FSEV_MAX_WRITERS 8192
+
+/* Key of the writers map: who took space on which superblock. */
+struct fsev_writer_key {
+    __u64 cgroup_id; /* bpf_get_current_cgroup_id(): the cgroup v2 inode number */
+    __u32 dev;       /* kernel dev_t of the superblock */
+    __u32 tgid;      /* thread group id as the daemon's pid namespace sees it, 0 if not */
+};
+
+/*
+ * Value of the writers map: space one writer took on one superblock since
+ * the entry was made (delalloc reservations and allocations not covered by
+ * one), cumulative; the daemon turns snapshots into windows.
+ */
+struct fsev_writer_space {
+    __u64 clusters;      /* added atomically by every hook run of this writer */
+    __u64 first_ns;      /* bpf_ktime_get_ns() when the entry was made */
+    __u32 cluster_bytes; /* bytes per cluster of the superblock */
+    __u32 padding;
+    char comm[FSEV_COMM_LEN]; /* comm of the thread that made the entry */
+};
+
 /* What read_ext4_state returns, as bits. */
 #define FSEV_EXT4_READ_ONLY 0x1u /* SB_RDONLY: mounted or switched read-only */
 #define FSEV_EXT4_STOPPED 0x2u   /* ext4 refuses changes after an error or shutdown */

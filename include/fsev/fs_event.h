@@ -39,6 +39,9 @@ enum fs_event_type {
 #define FS_INFO_REMOUNT_RO 0x00000800u   /* administrator remounted read-only */
 #define FS_INFO_REMOUNT_RW 0x00001000u   /* administrator remounted read-write */
 #define FS_ERR_SHUTDOWN 0x00002000u      /* filesystem shut down (EXT4_IOC_SHUTDOWN) */
+/* At the current fill rate the filesystem reaches L2 (or full, without L2)
+ * within the entry's `predict` horizon (WARN). */
+#define FS_WARN_FULL_SOON 0x00004000u
 
 /* Netlink attributes. 1-7 are the RFC's; 8 upward are fsev-bpf extensions
  * that RFC consumers ignore. */
@@ -54,6 +57,7 @@ enum fs_event_attr {
     FS_EVENT_ATR_DIRECTION = 8, /* u32: enum fs_event_direction (THRESH) */
     FS_EVENT_ATR_BLOCK_SIZE = 9, /* u32: bytes per block, to scale ATR_DATA (THRESH) */
     FS_EVENT_ATR_COUNT_SOURCE = 10, /* u32: enum fs_event_count_source (THRESH) */
+    FS_EVENT_ATR_WRITERS = 11,      /* nested: enum fs_event_writers_attr (THRESH, ENOSPC) */
     __FS_EVENT_ATR_MAX,
 };
 #define FS_EVENT_ATR_MAX (__FS_EVENT_ATR_MAX - 1)
@@ -65,11 +69,36 @@ enum fs_event_attr {
  *                       a device), ID, CAUSED_ID (0 when no task caused it)
  *   THRESH              as above, plus DATA, DIRECTION, BLOCK_SIZE and
  *                       COUNT_SOURCE
+ *   THRESH, WARN ENOSPC(_META)  last, WRITERS when the filesystem is traced
+ *                       for thr or warn and its writers are known
  * BLOCK_SIZE travels only with DATA, the one value it scales; it is left out
  * when the block size is not known. Attributes appear in the order above.
  * nlmsg_seq grows by one per message the daemon sends (all types together),
  * so a gap means messages were lost. nlmsg_flags is 0.
  */
+
+/* Inside FS_EVENT_ATR_WRITERS: who took most space on the filesystem over
+ * the last WINDOW seconds, most first. */
+enum fs_event_writers_attr {
+    FS_EVENT_WRITERS_UNSPEC = 0,
+    FS_EVENT_WRITERS_WINDOW = 1,      /* u32: seconds the counts cover */
+    FS_EVENT_WRITERS_WRITER = 2,      /* nested: enum fs_event_writer_attr; repeated */
+    FS_EVENT_WRITERS_OTHER_BYTES = 3, /* u64: everyone not named, together */
+    __FS_EVENT_WRITERS_MAX,
+};
+
+/* Inside FS_EVENT_WRITERS_WRITER: one process in one cgroup. */
+enum fs_event_writer_attr {
+    FS_EVENT_WRITER_UNSPEC = 0,
+    FS_EVENT_WRITER_PID = 1,       /* u32: thread group id, 0 when not visible to the daemon */
+    FS_EVENT_WRITER_COMM = 2,      /* string */
+    FS_EVENT_WRITER_CGROUP_ID = 3, /* u64: cgroup v2 id (inode of its directory) */
+    FS_EVENT_WRITER_CGROUP = 4,    /* string: cgroup v2 path, "cgroup:<id>" when unknown */
+    FS_EVENT_WRITER_WORKLOAD = 5,  /* string: "container <id>", "pod <uid>", "service <unit>",
+                                      "scope <unit>"; absent when the path shows none */
+    FS_EVENT_WRITER_BYTES = 6,     /* u64: space taken (reserved or allocated) in the window */
+    __FS_EVENT_WRITER_MAX,
+};
 
 /* FS_EVENT_ATR_DIRECTION: whether space was being taken or given back. */
 enum fs_event_direction {

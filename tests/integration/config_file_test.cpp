@@ -97,7 +97,7 @@ TEST_F(ConfigFileTest, ConfigFileIsRootOwned0644) {
     EXPECT_EQ(status.st_mode & 07777, 0644u);
     EXPECT_EQ(status.st_uid, 0u);
     EXPECT_EQ(status.st_gid, 0u);
-    EXPECT_EQ(test::run_checked({"ls", run_dir}), "config\nnetlink\n");
+    EXPECT_EQ(test::run_checked({"ls", run_dir}), "config\nnetlink\nwriters\n");
     EXPECT_EQ(listing(), "");
 }
 

@@ -97,8 +97,8 @@ TEST(NetlinkListenText, HumanLines) {
     future.sequence = 3;
     future.type = 9;
     future.version = 2;
-    future.event_id = 0x4000;
-    EXPECT_EQ(human_line(future), "TYPE_9 0x4000 seq=3 version=2");
+    future.event_id = 0x80000;
+    EXPECT_EQ(human_line(future), "TYPE_9 0x80000 seq=3 version=2");
 }
 
 TEST(NetlinkListenText, JsonObjects) {

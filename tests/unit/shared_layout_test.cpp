@@ -76,6 +76,18 @@ const Layout kActivityLayout = {
     FSEV_FIELD(fsev_activity, last_activity_ns),
 };
 
+const Layout kWriterKeyLayout = {
+    FSEV_FIELD(fsev_writer_key, cgroup_id),
+    FSEV_FIELD(fsev_writer_key, dev),
+    FSEV_FIELD(fsev_writer_key, tgid),
+};
+
+const Layout kWriterSpaceLayout = {
+    FSEV_FIELD(fsev_writer_space, clusters),      FSEV_FIELD(fsev_writer_space, first_ns),
+    FSEV_FIELD(fsev_writer_space, cluster_bytes), FSEV_FIELD(fsev_writer_space, padding),
+    FSEV_FIELD(fsev_writer_space, comm),
+};
+
 struct BtfDeleter {
     void operator()(btf *object) const { btf__free(object); }
 };
@@ -134,6 +146,11 @@ TEST_F(SharedLayoutTest, SpaceInFlightValueIsLaidOutAlikeOnBothSides) {
 
 TEST_F(SharedLayoutTest, ActivityValueIsLaidOutAlikeOnBothSides) {
     expect_same_layout("fsev_activity", sizeof(fsev_activity), kActivityLayout);
+}
+
+TEST_F(SharedLayoutTest, WriterKeyAndValueAreLaidOutAlikeOnBothSides) {
+    expect_same_layout("fsev_writer_key", sizeof(fsev_writer_key), kWriterKeyLayout);
+    expect_same_layout("fsev_writer_space", sizeof(fsev_writer_space), kWriterSpaceLayout);
 }
 
 }  // namespace

@@ -60,6 +60,21 @@ std::string human_line(const FsEventMessage &m) {
     if (m.direction) field("direction", direction_name(*m.direction));
     if (m.block_size) field("block_size", std::to_string(*m.block_size));
     if (m.counted_by) field("count", count_source_name(*m.counted_by));
+    if (m.writers) {
+        // One field per writer, most first: writer=BYTES:PID:COMM:CGROUP[:WORKLOAD].
+        if (m.writers->window_seconds)
+            field("writers_window", std::to_string(*m.writers->window_seconds) + "s");
+        for (const FsEventWriter &w : m.writers->writers) {
+            std::string text = std::to_string(w.bytes.value_or(0));
+            text.append(":").append(std::to_string(w.pid.value_or(0)));
+            text.append(":").append(escaped_path(w.comm.value_or("")));
+            text.append(":").append(escaped_path(w.cgroup.value_or("")));
+            if (w.workload) text.append(":").append(escaped_path(*w.workload));
+            field("writer", text);
+        }
+        if (m.writers->other_bytes && *m.writers->other_bytes)
+            field("other_writers_bytes", std::to_string(*m.writers->other_bytes));
+    }
     return line;
 }
 
@@ -82,6 +97,23 @@ std::string json_line(const FsEventMessage &m) {
     if (m.direction) object["direction"] = direction_name(*m.direction);
     if (m.block_size) object["block_size"] = *m.block_size;
     if (m.counted_by) object["count"] = count_source_name(*m.counted_by);
+    if (m.writers) {
+        nlohmann::ordered_json writers = nlohmann::ordered_json::array();
+        for (const FsEventWriter &w : m.writers->writers) {
+            nlohmann::ordered_json writer;
+            if (w.pid) writer["pid"] = *w.pid;
+            if (w.comm) writer["comm"] = *w.comm;
+            if (w.cgroup_id) writer["cgroup_id"] = *w.cgroup_id;
+            if (w.cgroup) writer["cgroup"] = *w.cgroup;
+            if (w.workload) writer["workload"] = *w.workload;
+            if (w.bytes) writer["bytes"] = *w.bytes;
+            writers.push_back(std::move(writer));
+        }
+        object["writers"] = std::move(writers);
+        if (m.writers->window_seconds)
+            object["writers_window_seconds"] = *m.writers->window_seconds;
+        if (m.writers->other_bytes) object["other_writers_bytes"] = *m.writers->other_bytes;
+    }
     // A mount point that is not UTF-8 gets U+FFFD rather than breaking the line.
     return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -11,7 +11,8 @@ std::string format_listing_line(const TraceEntry &entry) {
            escape_mount_field(entry.fstype.empty() ? "none" : entry.fstype) + ' ' +
            escape_mount_field(entry.source.empty() ? "none" : entry.source) + " (" +
            type_names(entry.types) + ' ' + level(entry.has_lower, entry.lower_level) + ' ' +
-           level(entry.has_upper, entry.upper_level) + ')';
+           level(entry.has_upper, entry.upper_level) +
+           (entry.predict_seconds ? " predict " + duration_text(entry.predict_seconds) : "") + ')';
 }
 
 std::string format_listing(const std::vector<TraceEntry> &entries) {

@@ -68,7 +68,54 @@ uint32_t parse_types(std::string_view text, const Request &request) {
     return types;
 }
 
+// The longest horizon `predict` takes: beyond it a fill rate says little.
+constexpr uint64_t kMaxPredictSeconds = 30ull * 24 * 3600;
+
+// `predict DURATION`: a positive whole number with s, m, h or d, or `off`.
+uint64_t parse_predict(std::string_view text, const Request &request) {
+    auto invalid = [&request, text]() {
+        return RequestError(EINVAL, request.describe() + ": bad predict horizon '" +
+                                        std::string(text) +
+                                        "' (give a duration such as 90s, 30m, 2h, 1d, or off)");
+    };
+    if (text == "off") return 0;
+    if (text.size() < 2) throw invalid();
+    uint64_t unit = 0;
+    switch (text.back()) {
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            throw invalid();
+    }
+    std::string_view digits = text.substr(0, text.size() - 1);
+    if (digits.find_first_not_of("0123456789") != std::string_view::npos || digits.size() > 9)
+        throw invalid();
+    uint64_t seconds = std::stoull(std::string(digits)) * unit;
+    if (seconds == 0) throw invalid();
+    if (seconds > kMaxPredictSeconds)
+        throw RequestError(EINVAL, request.describe() + ": predict horizon '" + std::string(text) +
+                                       "' is over the limit of 30d");
+    return seconds;
+}
+
 }  // namespace
+
+std::string duration_text(uint64_t seconds) {
+    if (seconds != 0 && seconds % 86400 == 0) return std::to_string(seconds / 86400) + "d";
+    if (seconds != 0 && seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+    if (seconds != 0 && seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+    return std::to_string(seconds) + "s";
+}
 
 std::string type_names(uint32_t types) {
     std::string names;
@@ -93,6 +140,17 @@ std::optional<Request> parse_request(std::string_view text, const std::string &l
         return RequestError(EINVAL, request.describe() + ": " + why);
     };
 
+    // `predict DURATION` may follow the other fields.
+    for (size_t i = 1; i < fields.size(); i++) {
+        if (fields[i] != "predict") continue;
+        if (i + 2 != fields.size())
+            throw invalid(
+                "predict takes one duration and comes last (MOUNT TYPES [L1 [L2]] "
+                "predict 30m)");
+        request.predict_seconds = parse_predict(fields[i + 1], request);
+        fields.resize(i);
+        break;
+    }
     if (fields.size() > 4) throw invalid("too many fields (expected [!]MOUNT [TYPES [L1 [L2]]])");
     std::string_view mount = fields[0];
     if (mount.front() == '!') {
@@ -120,6 +178,8 @@ std::optional<Request> parse_request(std::string_view text, const std::string &l
     if (fields.size() >= 3) request.lower = parse_level(fields[2], request, "L1");
     if (fields.size() >= 4) request.upper = parse_level(fields[3], request, "L2");
 
+    if (request.predict_seconds && (request.remove || request.rule))
+        throw invalid("predict is given when adding to a mount, not with ! or in a rule");
     if (!request.remove && request.types == 0)
         throw invalid("no event types (give info,warn,err,thr, or !MOUNT to remove)");
     if (request.rule && !request.remove && (request.types & TRACE_THRESH) && !request.lower)

@@ -39,6 +39,9 @@ struct Request {
     uint32_t types = 0;          // TraceTypes bits named (0: none given)
     std::optional<Level> lower;  // L1
     std::optional<Level> upper;  // L2
+    // `predict DURATION` (seconds; 0 = `predict off`): warn FS_WARN_FULL_SOON
+    // when the filesystem will reach L2 (or full) within that time.
+    std::optional<uint64_t> predict_seconds;
     std::string describe() const { return label + " '" + text + "'"; }
 };
 
@@ -56,6 +59,9 @@ ParsedWrite parse_write(std::string_view text);
 // Parses one request (no `;` or newline in it); `label` names it in errors.
 // Returns nullopt when it is empty (only whitespace).
 std::optional<Request> parse_request(std::string_view text, const std::string &label);
+
+// "30m" for 1800: the largest of d, h, m, s that divides it.
+std::string duration_text(uint64_t seconds);
 
 // "info,warn,err,thr" for TraceTypes bits, in that order.
 std::string type_names(uint32_t types);

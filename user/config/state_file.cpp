@@ -42,6 +42,12 @@ std::string request_for_listing_line(std::string_view line) {
     std::vector<std::string_view> head = words(line.substr(0, open));
     std::vector<std::string_view> body = words(line.substr(open + 2, line.size() - open - 3));
     if (head.size() != 4 || !all_digits(head[0]) || body.empty()) return std::string(line);
+    // `predict DURATION` is listed after the levels; it stays last.
+    std::string predict;
+    if (body.size() > 2 && body[body.size() - 2] == "predict") {
+        predict = " predict " + std::string(body.back());
+        body.resize(body.size() - 2);
+    }
     // Unset levels are listed as `-`; as a request they are left out.
     while (body.size() > 1 && body.back() == "-") body.pop_back();
     std::string request(head[1]);
@@ -49,7 +55,7 @@ std::string request_for_listing_line(std::string_view line) {
         request += ' ';
         request += word;
     }
-    return request;
+    return request + predict;
 }
 
 std::string state_text(std::string_view listing) {

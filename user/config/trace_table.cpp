@@ -20,7 +20,7 @@ bool same_entry(const TraceEntry &a, const TraceEntry &b) {
     return a.id == b.id && a.device == b.device && a.types == b.types && same_levels(a, b) &&
            a.mount_point == b.mount_point && a.fstype == b.fstype && a.source == b.source &&
            a.lower_requested == b.lower_requested && a.upper_requested == b.upper_requested &&
-           a.rule == b.rule;
+           a.rule == b.rule && a.predict_seconds == b.predict_seconds;
 }
 
 void clear_levels(TraceEntry &entry) {
@@ -216,6 +216,7 @@ void TraceTable::apply_request(Staged &staged, const Request &request,
     }
     TraceEntry &entry = found->second;
     entry.types |= request.types;
+    if (request.predict_seconds) entry.predict_seconds = *request.predict_seconds;
     if (request.lower) {
         FilesystemSize size;
         if (request.lower->needs_size() || (request.upper && request.upper->needs_size())) {

@@ -29,6 +29,10 @@ namespace {
 // per interval, and one trailing statfs this long after a signal
 // (docs/filesystems.md gives the latency this yields).
 constexpr std::chrono::milliseconds kActivityInterval{20};
+// How often the BPF writer counts are snapshot for the sliding windows.
+constexpr std::chrono::milliseconds kWriterSnapshotPeriod{5000};
+// How often entries with `predict` are sampled (statfs) for their fill rate.
+constexpr std::chrono::milliseconds kFillSamplePeriod{250};
 // How long a config write may take to resolve its paths before it fails
 // with ETIMEDOUT: far above a healthy lookup, well below a writer's patience.
 constexpr std::chrono::milliseconds kPathResolutionBound{2000};
@@ -86,6 +90,12 @@ Daemon::Daemon(const DaemonOptions &options)
                            " was just taken by another fsev-bpf daemon; start again");
     sinks_.push_back(&publisher_);
     sinks_.push_back(&metrics_);
+    attribution_ = std::make_unique<WriterAttribution>(kernel_.probes().writers_map_fd(),
+                                                       kWriterSnapshotPeriod);
+    loop_.watch(attribution_->timer_fd(), [this] { attribution_->on_timer(); });
+    full_soon_ = std::make_unique<FullSoonWatch>([this](const Event &event) { publish(event); },
+                                                 kFillSamplePeriod);
+    loop_.watch(full_soon_->timer_fd(), [this] { full_soon_->on_timer(); });
     metrics_.set_ring_buffer_drops_source([this] { return kernel_.probes().dropped_records(); });
     metrics_.set_netlink_send_errors_source([this] { return publisher_.send_errors(); });
     metrics_.set_bpf_programs_source(
@@ -93,8 +103,10 @@ Daemon::Daemon(const DaemonOptions &options)
         metrics::bpf_stats_enabled);
     // Started after the event loop blocked SIGINT/SIGTERM, so its threads
     // never take them; binding here makes a busy port fail start-up.
-    metrics_server_ = std::make_unique<metrics::HttpServer>(
-        options_.metrics_address, [this] { return metrics_.render_text(); });
+    metrics_server_ = std::make_unique<metrics::HttpServer>(options_.metrics_address, [this] {
+        return metrics_.render_text() + attribution_->metrics_text(attributed_filesystems()) +
+               full_soon_->metrics_text();
+    });
     loop_.watch(kernel_.records().epoll_fd(), [this] {
         // Everything the ring buffer holds now goes out together: netlink
         // messages several per datagram, event lines in one flush, both
@@ -120,6 +132,7 @@ Daemon::Daemon(const DaemonOptions &options)
     trace_table_.add_observer(&mount_events_);
     trace_table_.add_observer(&metrics_);
     trace_table_.add_observer(&trace_log_);
+    trace_table_.add_observer(full_soon_.get());
     trace_table_.set_mounted_filesystems(&mounted_filesystems_);
     trace_table_.set_notice_sink(&TraceLog::notice);
     if (options_.config_file) {
@@ -147,6 +160,8 @@ Daemon::Daemon(const DaemonOptions &options)
         });
     run_directory_->add_read_only_file("netlink",
                                        [this] { return discovery_text(publisher_.channel()); });
+    run_directory_->add_read_only_file(
+        "writers", [this] { return attribution_->writers_text(attributed_filesystems()); });
     run_directory_->start();
     // Without its config file the daemon cannot be configured: end, with an
     // error, so a supervisor restarts it with a fresh mount.
@@ -284,7 +299,17 @@ void Daemon::on_mounts_changed() {
         with_entries_mounted_elsewhere(mount_points_by_device(mounts), trace_table_.entries()));
 }
 
-void Daemon::publish(const Event &event, uint64_t suppressed_before) {
+std::vector<AttributedFilesystem> Daemon::attributed_filesystems() const {
+    std::vector<AttributedFilesystem> filesystems;
+    for (const TraceEntry &entry : trace_table_.entries())
+        if (entry.types & (TRACE_THRESH | TRACE_WARN))
+            filesystems.push_back({kernel_dev_from_user(entry.device), entry.mount_point});
+    return filesystems;
+}
+
+void Daemon::publish(const Event &given, uint64_t suppressed_before) {
+    Event event = given;
+    if (attribution_) attribution_->add_writers(event);
     std::lock_guard lock(publish_mutex_);
     // Flushed at once, except while the ring buffer is drained (flushed
     // when it is empty): events from mount changes and arming come with no

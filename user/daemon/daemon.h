@@ -5,6 +5,7 @@
 #include <mutex>
 #include <vector>
 
+#include "attribution/writer_attribution.h"
 #include "common/event_loop.h"
 #include "common/unique_fd.h"
 #include "config/trace_log.h"
@@ -21,6 +22,7 @@
 #include "netlink/publisher.h"
 #include "metrics/http_server.h"
 #include "metrics/registry.h"
+#include "prediction/full_soon_watch.h"
 #include "trace/space_checks.h"
 
 namespace fsev {
@@ -49,6 +51,8 @@ class Daemon {
     // Programs on the tracepoints of filesystem modules (xfs, btrfs) loaded
     // since start: loaded and attached now. Called from any thread.
     void load_late_modules();
+    // The traced filesystems whose writers are counted (thr or warn).
+    std::vector<AttributedFilesystem> attributed_filesystems() const;
     // Which on-demand programs run: the syscall-exit one while an entry
     // wants warn or activity-checked thresholds, the activity ones for the
     // latter.
@@ -65,6 +69,8 @@ class Daemon {
     FsEventPublisher publisher_;
     UniqueFd group_lock_;  // held while sending: one daemon per group
     KernelEvents kernel_;  // the BPF object, its map, ring buffer and interpreter
+    std::unique_ptr<WriterAttribution> attribution_;  // made once the probes are attached
+    std::unique_ptr<FullSoonWatch> full_soon_;
     std::mutex wanted_mutex_;
     bool warn_wanted_ = false;
     bool activity_wanted_ = false;

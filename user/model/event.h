@@ -2,10 +2,21 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fsev/fs_event.h"
 
 namespace fsev {
+
+// A writer that took space on the event's filesystem (THRESH, ENOSPC).
+struct EventWriter {
+    uint32_t pid = 0;  // thread group id; 0 when not in the daemon's pid namespace
+    std::string comm;
+    uint64_t cgroup_id = 0;
+    std::string cgroup;    // cgroup v2 path, or "cgroup:<id>" when it cannot be found
+    std::string workload;  // "container <id>", "pod <uid>", "service <unit>", ...; may be empty
+    uint64_t bytes = 0;    // space taken within the window
+};
 
 // One event as the outside world sees it: what goes out as an FS_EVENT
 // netlink message, a stdout line and a metrics update. Built by the daemon
@@ -23,6 +34,11 @@ struct Event {
     uint32_t block_size = 0;                 // bytes per block; 0 when unknown
     uint32_t counted_by = 0;                 // enum fs_event_count_source (THRESH)
     std::string mount_point;                 // FS_EVENT_ATR_MOUNT (NEW_TRACE); also for display
+    // FS_EVENT_ATR_WRITERS: who took most space over the last
+    // `writers_window_seconds` (0: no writers attribute).
+    uint32_t writers_window_seconds = 0;
+    std::vector<EventWriter> writers;
+    uint64_t other_writers_bytes = 0;
 };
 
 // Anything that wants every event: netlink publisher, metrics, stdout.

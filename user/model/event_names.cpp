@@ -32,6 +32,8 @@ std::string event_id_name(uint32_t id) {
             return "FS_WARN_ENOSPC";
         case FS_WARN_ENOSPC_META:
             return "FS_WARN_ENOSPC_META";
+        case FS_WARN_FULL_SOON:
+            return "FS_WARN_FULL_SOON";
         case FS_THRESH_LR_REACHED:
             return "FS_THRESH_LR_REACHED";
         case FS_THRESH_UR_REACHED:

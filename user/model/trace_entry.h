@@ -36,6 +36,9 @@ struct TraceEntry {
     std::string upper_requested;
     std::string
         rule;  // the selector of the rule that made the entry ("@blockdev"); empty if written
+    // `predict`: warn FS_WARN_FULL_SOON when L2 (or full) is this many
+    // seconds away or less at the current fill rate; 0: no prediction.
+    uint64_t predict_seconds = 0;
 };
 
 // Told about every change of the trace table, after it is applied. The BPF

@@ -15,6 +15,27 @@ namespace fsev {
 
 // One FS_EVENT generic-netlink message, attribute by attribute. An attribute
 // that is absent on the wire is an empty optional, so encode(decode(x)) == x.
+// One entry of FS_EVENT_ATR_WRITERS.
+struct FsEventWriter {
+    std::optional<uint32_t> pid;          // FS_EVENT_WRITER_PID
+    std::optional<std::string> comm;      // FS_EVENT_WRITER_COMM
+    std::optional<uint64_t> cgroup_id;    // FS_EVENT_WRITER_CGROUP_ID
+    std::optional<std::string> cgroup;    // FS_EVENT_WRITER_CGROUP
+    std::optional<std::string> workload;  // FS_EVENT_WRITER_WORKLOAD
+    std::optional<uint64_t> bytes;        // FS_EVENT_WRITER_BYTES
+
+    bool operator==(const FsEventWriter &) const = default;
+};
+
+// FS_EVENT_ATR_WRITERS.
+struct FsEventWriters {
+    std::optional<uint32_t> window_seconds;  // FS_EVENT_WRITERS_WINDOW
+    std::vector<FsEventWriter> writers;      // FS_EVENT_WRITERS_WRITER, most bytes first
+    std::optional<uint64_t> other_bytes;     // FS_EVENT_WRITERS_OTHER_BYTES
+
+    bool operator==(const FsEventWriters &) const = default;
+};
+
 struct FsEventMessage {
     uint32_t sequence = 0;               // nlmsg_seq: +1 per message the publisher sends
     uint8_t type = FS_EVENT_NONE;        // genlmsghdr.cmd: enum fs_event_type
@@ -29,6 +50,8 @@ struct FsEventMessage {
     std::optional<uint32_t> direction;   // FS_EVENT_ATR_DIRECTION
     std::optional<uint32_t> block_size;  // FS_EVENT_ATR_BLOCK_SIZE
     std::optional<uint32_t> counted_by;  // FS_EVENT_ATR_COUNT_SOURCE
+    // FS_EVENT_ATR_WRITERS
+    std::optional<FsEventWriters> writers;
 
     bool operator==(const FsEventMessage &) const = default;
 };

@@ -90,6 +90,7 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
     skeleton_->rodata->pidns_dev = options.pidns_dev;
     skeleton_->rodata->pidns_ino = options.pidns_ino;
     skeleton_->rodata->emit_raw_records = options.emit_raw_records;
+    skeleton_->rodata->count_writers = options.count_writers;
     skeleton_->rodata->activity_interval_ns = options.activity_interval_ns;
     skeleton_->rodata->approximation_margin_clusters =
         percpu_approximation_margin_clusters(static_cast<uint32_t>(cpus));
@@ -321,6 +322,10 @@ int Ext4Probes::space_in_flight_map_fd() const {
 
 int Ext4Probes::activity_map_fd() const {
     return bpf_map__fd(skeleton_->maps.activity_signals);
+}
+
+int Ext4Probes::writers_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.writers);
 }
 
 uint64_t Ext4Probes::dropped_records() const {

@@ -1,0 +1,176 @@
+// Who takes space: the real BPF object counts each writer's reservations
+// and allocations on a traced ext4 filesystem, by cgroup and process.
+// Writers in two cgroup v2 directories made here, at 1:4 rates, and this
+// process itself (in no container).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "attribution/cgroup_names.h"
+#include "attribution/writer_counts.h"
+#include "attribution/writer_windows.h"
+#include "fsev/bpf_shared.h"
+#include "support/kernel_probes_fixture.h"
+#include "support/loop_ext4.h"
+
+namespace fsev {
+namespace {
+
+using namespace std::chrono_literals;
+using test::LoopExt4;
+using test::LoopExt4Options;
+
+// A cgroup v2 directory of its own, removed when done.
+class TestCgroup {
+  public:
+    TestCgroup(const std::string &root, const std::string &name) : path_(root + "/" + name) {
+        if (::mkdir(path_.c_str(), 0755) != 0)
+            throw std::runtime_error("mkdir " + path_ + ": " + std::strerror(errno));
+        struct stat status {};
+        ::stat(path_.c_str(), &status);
+        id_ = status.st_ino;
+    }
+    ~TestCgroup() { ::rmdir(path_.c_str()); }
+    TestCgroup(const TestCgroup &) = delete;
+    TestCgroup &operator=(const TestCgroup &) = delete;
+
+    const std::string &path() const { return path_; }
+    uint64_t id() const { return id_; }
+
+  private:
+    std::string path_;
+    uint64_t id_ = 0;
+};
+
+// Starts a process that joins `cgroup`, then writes `chunks` chunks of
+// `chunk_bytes` to `file`, one every 40 ms, fsyncs and exits.
+pid_t start_writer(const TestCgroup &cgroup, const std::string &file, size_t chunk_bytes,
+                   int chunks) {
+    pid_t pid = ::fork();
+    if (pid != 0) return pid;
+    {
+        std::ofstream procs(cgroup.path() + "/cgroup.procs");
+        procs << ::getpid() << std::flush;
+        if (!procs) ::_exit(2);
+    }
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) ::_exit(3);
+    std::vector<char> chunk(chunk_bytes, 'w');
+    for (int i = 0; i < chunks; i++) {
+        if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size()))
+            ::_exit(4);
+        std::this_thread::sleep_for(40ms);
+    }
+    ::fsync(fd);
+    ::close(fd);
+    ::_exit(0);
+}
+
+int wait_for_exit(pid_t pid) {
+    int status = 0;
+    if (::waitpid(pid, &status, 0) != pid) return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string own_comm() {
+    std::ifstream in("/proc/self/comm");
+    std::string comm;
+    std::getline(in, comm);
+    return comm;
+}
+
+class AttributionTest : public test::KernelProbesFixture {};
+
+TEST_F(AttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFivePercent) {
+    auto root = cgroup2_mount_point();
+    if (!root) GTEST_SKIP() << "no cgroup v2 hierarchy is mounted (findmnt -t cgroup2)";
+    LoopExt4 fs(LoopExt4Options{.size_mib = 128});
+    TraceEntry entry = trace(fs, FSEV_TRACE_THRESH, /*lower=*/16);
+
+    std::string unique = "fsev-attribution-" + std::to_string(::getpid());
+    TestCgroup slow(*root, unique + "-slow");
+    TestCgroup fast(*root, unique + "-fast");
+
+    WriterWindows windows;
+    windows.add_snapshot(WriterWindows::Clock::now(),
+                         read_writer_counts(probes_->writers_map_fd()));
+    constexpr int chunks = 20;
+    constexpr size_t slow_chunk = 256 << 10, fast_chunk = 1 << 20;
+    pid_t slow_pid = start_writer(slow, fs.path("slow"), slow_chunk, chunks);
+    pid_t fast_pid = start_writer(fast, fs.path("fast"), fast_chunk, chunks);
+    // This process, in no container of the test's, writes too.
+    constexpr uint64_t own_bytes = 2 << 20;
+    fs.write_file("own", own_bytes, /*sync_file=*/true);
+    ASSERT_EQ(wait_for_exit(slow_pid), 0);
+    ASSERT_EQ(wait_for_exit(fast_pid), 0);
+    windows.add_snapshot(WriterWindows::Clock::now(),
+                         read_writer_counts(probes_->writers_map_fd()));
+
+    TopWriters top = windows.top(fs.kernel_device(), 1min, 3);
+    ASSERT_GE(top.writers.size(), 3u);
+    const WriterCount &first = top.writers[0];
+    const WriterCount &second = top.writers[1];
+    EXPECT_EQ(first.cgroup_id, fast.id());
+    EXPECT_EQ(static_cast<pid_t>(first.tgid), fast_pid);
+    EXPECT_EQ(second.cgroup_id, slow.id());
+    EXPECT_EQ(static_cast<pid_t>(second.tgid), slow_pid);
+    EXPECT_NEAR(static_cast<double>(first.bytes), double(fast_chunk * chunks),
+                0.05 * fast_chunk * chunks);
+    EXPECT_NEAR(static_cast<double>(second.bytes), double(slow_chunk * chunks),
+                0.05 * slow_chunk * chunks);
+
+    bool own_found = false;
+    for (const WriterCount &writer : top.writers) {
+        if (static_cast<pid_t>(writer.tgid) != ::getpid()) continue;
+        own_found = true;
+        EXPECT_EQ(writer.comm, own_comm());
+        EXPECT_NEAR(static_cast<double>(writer.bytes), double(own_bytes), 0.05 * own_bytes);
+        EXPECT_NE(writer.cgroup_id, slow.id());
+        EXPECT_NE(writer.cgroup_id, fast.id());
+    }
+    EXPECT_TRUE(own_found) << "this process (pid " << ::getpid() << ") is not among the writers";
+
+    CgroupNames names(*root);
+    EXPECT_EQ(names.path(fast.id()), "/" + unique + "-fast");
+    EXPECT_EQ(names.path(slow.id()), "/" + unique + "-slow");
+    untrace(entry);
+}
+
+TEST_F(AttributionTest, UntracedFilesystemGetsNoWriters) {
+    LoopExt4 fs;
+    fs.write_file("data", 1 << 20, /*sync_file=*/true);
+    for (const WriterCount &writer : read_writer_counts(probes_->writers_map_fd()))
+        EXPECT_NE(writer.device, fs.kernel_device()) << writer.comm << " " << writer.bytes;
+}
+
+TEST_F(AttributionTest, AllocationsWithoutReservationAreCountedOnce) {
+    LoopExt4 fs;
+    TraceEntry entry = trace(fs, FSEV_TRACE_WARN);
+    // fallocate: no delalloc reservation, the allocation is counted.
+    constexpr off_t allocated = 4 << 20;
+    int fd = ::open(fs.path("fallocated").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::fallocate(fd, 0, 0, allocated), 0) << std::strerror(errno);
+    ::close(fd);
+    // Buffered then written back: counted at reservation, not at writeback.
+    fs.write_file("buffered", 4 << 20, /*sync_file=*/true);
+    uint64_t own = 0;
+    for (const WriterCount &writer : read_writer_counts(probes_->writers_map_fd()))
+        if (writer.device == fs.kernel_device() && static_cast<pid_t>(writer.tgid) == ::getpid())
+            own += writer.bytes;
+    EXPECT_NEAR(static_cast<double>(own), double(8 << 20), 0.05 * (8 << 20));
+    untrace(entry);
+}
+
+}  // namespace
+}  // namespace fsev

@@ -1,0 +1,172 @@
+#include "attribution/writer_attribution.h"
+
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "attribution/writer_counts.h"
+#include "common/system_error.h"
+
+namespace fsev {
+namespace {
+
+std::string workload_text(const std::string &cgroup_path) {
+    Workload workload = workload_of(cgroup_path);
+    if (workload.kind.empty()) return {};
+    return workload.kind + " " + workload.name;
+}
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string label_value(const std::string &text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\\' || c == '"')
+            out.append(1, '\\').append(1, c);
+        else if (c == '\n')
+            out.append("\\n");
+        else
+            out.append(1, c);
+    }
+    return out;
+}
+
+std::string bytes_text(uint64_t bytes) {
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    size_t unit = 0;
+    while (value >= 1024 && unit + 1 < std::size(units)) {
+        value /= 1024;
+        unit++;
+    }
+    std::ostringstream out;
+    out.precision(unit == 0 ? 0 : 1);
+    out << std::fixed << value << " " << units[unit];
+    return out.str();
+}
+
+}  // namespace
+
+WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::milliseconds period,
+                                     std::string cgroup_root)
+    : map_fd_(writers_map_fd),
+      timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      windows_(kLongWindow),
+      cgroups_(std::move(cgroup_root)) {
+    if (!timer_.valid()) throw last_system_error("timerfd_create for writer snapshots");
+    itimerspec spec{};
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(period);
+    spec.it_interval.tv_sec = seconds.count();
+    spec.it_interval.tv_nsec =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(period - seconds).count();
+    spec.it_value = spec.it_interval;
+    if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0)
+        throw last_system_error("timerfd_settime for writer snapshots");
+    std::lock_guard lock(mutex_);
+    snapshot_locked(true);
+}
+
+void WriterAttribution::snapshot_locked(bool periodic) {
+    windows_.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(map_fd_), periodic);
+}
+
+void WriterAttribution::on_timer() {
+    uint64_t expirations = 0;
+    if (::read(timer_.get(), &expirations, sizeof(expirations)) < 0) {
+        // Nothing to read (EAGAIN): a snapshot anyway does no harm.
+    }
+    std::lock_guard lock(mutex_);
+    snapshot_locked(true);
+}
+
+std::vector<EventWriter> WriterAttribution::named(const TopWriters &top) {
+    std::vector<EventWriter> writers;
+    for (const WriterCount &count : top.writers) {
+        EventWriter writer;
+        writer.pid = count.tgid;
+        writer.comm = count.comm;
+        writer.cgroup_id = count.cgroup_id;
+        writer.cgroup = cgroups_.describe(count.cgroup_id);
+        writer.workload = workload_text(writer.cgroup);
+        writer.bytes = count.bytes;
+        writers.push_back(std::move(writer));
+    }
+    return writers;
+}
+
+void WriterAttribution::add_writers(Event &event) {
+    bool enospc = event.type == FS_EVENT_WARN &&
+                  (event.id == FS_WARN_ENOSPC || event.id == FS_WARN_ENOSPC_META);
+    if ((event.type != FS_EVENT_THRESH && !enospc) || !event.has_device) return;
+    std::lock_guard lock(mutex_);
+    snapshot_locked(false);
+    TopWriters top =
+        windows_.top((event.dev_major << 20) | event.dev_minor, kShortWindow, kEventWriters);
+    event.writers_window_seconds = static_cast<uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(kShortWindow).count());
+    event.writers = named(top);
+    event.other_writers_bytes = top.other_bytes;
+}
+
+std::string WriterAttribution::writers_text(const std::vector<AttributedFilesystem> &filesystems) {
+    std::lock_guard lock(mutex_);
+    snapshot_locked(false);
+    std::ostringstream out;
+    for (const AttributedFilesystem &filesystem : filesystems) {
+        for (auto window :
+             {std::chrono::nanoseconds(kShortWindow), std::chrono::nanoseconds(kLongWindow)}) {
+            TopWriters top = windows_.top(filesystem.kernel_device, window, kEventWriters);
+            auto minutes = std::chrono::duration_cast<std::chrono::minutes>(window).count();
+            auto covered = std::chrono::duration_cast<std::chrono::seconds>(top.covered).count();
+            out << filesystem.mount_point << " last " << minutes << "m (" << covered
+                << "s seen):\n";
+            for (const EventWriter &writer : named(top)) {
+                out << "  " << bytes_text(writer.bytes) << " (" << writer.bytes << ") pid "
+                    << writer.pid << " " << writer.comm << " cgroup " << writer.cgroup;
+                if (!writer.workload.empty()) out << " (" << writer.workload << ")";
+                out << "\n";
+            }
+            if (top.other_bytes)
+                out << "  " << bytes_text(top.other_bytes) << " (" << top.other_bytes
+                    << ") others\n";
+            if (top.writers.empty()) out << "  nobody\n";
+        }
+    }
+    return out.str();
+}
+
+std::string WriterAttribution::metrics_text(const std::vector<AttributedFilesystem> &filesystems) {
+    std::lock_guard lock(mutex_);
+    snapshot_locked(false);  // a scrape sees the counts as they are now
+    std::ostringstream out;
+    out << "# HELP fsev_written_bytes_total Space taken (reserved or allocated) per cgroup on a "
+           "traced filesystem since fsev-bpf started; the top cgroups per filesystem, the rest "
+           "as cgroup=\"other\".\n"
+           "# TYPE fsev_written_bytes_total counter\n";
+    for (const AttributedFilesystem &filesystem : filesystems) {
+        std::map<uint64_t, uint64_t> by_cgroup;
+        for (const WriterCount &count : windows_.totals(filesystem.kernel_device))
+            by_cgroup[count.cgroup_id] += count.bytes;
+        std::vector<std::pair<uint64_t, uint64_t>> ranked(by_cgroup.begin(), by_cgroup.end());
+        std::sort(ranked.begin(), ranked.end(),
+                  [](const auto &a, const auto &b) { return a.second > b.second; });
+        uint64_t other = 0;
+        std::string mount = label_value(filesystem.mount_point);
+        for (size_t i = 0; i < ranked.size(); i++) {
+            if (i >= kMetricWriters) {
+                other += ranked[i].second;
+                continue;
+            }
+            out << "fsev_written_bytes_total{mountpoint=\"" << mount << "\",cgroup=\""
+                << label_value(cgroups_.describe(ranked[i].first)) << "\"} " << ranked[i].second
+                << "\n";
+        }
+        out << "fsev_written_bytes_total{mountpoint=\"" << mount << "\",cgroup=\"other\"} " << other
+            << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace fsev
