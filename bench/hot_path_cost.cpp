@@ -118,16 +118,16 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         near.upper_level = near.lower_level - 500;
         synthetic.trace_sync().entry_changed(near, true);
         buffered_stream_rate(traced.path("stream"), std::chrono::duration<double>(0.1), 4u << 20);
-        int offsets = bpf_map__fd(synthetic.probes().skeleton()->maps.percpu_offsets);
+        int offsets = synthetic.probes().percpu_offsets_map_fd();
         std::vector<uint64_t> learnt(static_cast<size_t>(real_cpus));
         for (uint32_t cpu = 0; cpu < learnt.size(); ++cpu)
             bpf_map_lookup_elem(offsets, &cpu, &learnt[cpu]);
         for (uint32_t cpu = static_cast<uint32_t>(real_cpus); cpu < cpus; ++cpu)
             bpf_map_update_elem(offsets, &cpu, &learnt[cpu % learnt.size()], BPF_ANY);
-        bpf_object *object = synthetic.probes().skeleton()->obj;
-        auto before = program_stats(object);
+        auto before = program_stats(synthetic.probes().program_fds());
         buffered_stream_rate(traced.path("stream"), time, 4u << 20);
-        for (const ProgramStats &stats : stats_delta(before, program_stats(object)))
+        for (const ProgramStats &stats :
+             stats_delta(before, program_stats(synthetic.probes().program_fds())))
             if (hook_of(stats.name) == "da_reserve_space" && stats.run_count)
                 near_cost_by_cpus.push_back({cpus, static_cast<double>(stats.run_time_ns) /
                                                        static_cast<double>(stats.run_count)});
