@@ -24,7 +24,8 @@ struct Cost {
 };
 
 // ns per run of each program, with counting on or off.
-std::map<std::string, Cost> run_round(const BenchConfig &config, const test::LoopExt4 &fs, bool count) {
+std::map<std::string, Cost> run_round(const BenchConfig &config, const test::LoopExt4 &fs,
+                                      bool count) {
     ProbeOptions options = probe_options_for_self();
     options.daemon_tgid = 0;  // the bench writes the workload itself
     options.count_writers = count;

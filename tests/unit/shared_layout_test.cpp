@@ -59,6 +59,7 @@ const Layout kTraceConfigLayout = {
     FSEV_FIELD(fsev_trace_config, levels),       FSEV_FIELD(fsev_trace_config, reached),
     FSEV_FIELD(fsev_trace_config, ext4_sb_info), FSEV_FIELD(fsev_trace_config, reserved_blocks),
     FSEV_FIELD(fsev_trace_config, fresh_until),  FSEV_FIELD(fsev_trace_config, cluster_bits),
+    FSEV_FIELD(fsev_trace_config, padding),
 };
 
 const Layout kInFlightLayout = {
