@@ -104,14 +104,18 @@ void CgroupNames::rescan() {
     if (root_.empty()) return;
     std::error_code error;
     struct stat status {};
-    if (::stat(root_.c_str(), &status) == 0) paths_[status.st_ino] = "/";
+    if (::stat(root_.c_str(), &status) == 0) paths_[status.st_ino] = std::string(1, '/');
     namespace fs = std::filesystem;
     fs::recursive_directory_iterator it(root_, fs::directory_options::skip_permission_denied,
                                         error);
     for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
         if (!it->is_directory(error) || it->is_symlink(error)) continue;
         if (::stat(it->path().c_str(), &status) != 0) continue;
-        paths_[status.st_ino] = "/" + fs::relative(it->path(), root_, error).string();
+        // Built by append: GCC 12's -O3 sees a false overlap (-Wrestrict) in
+        // "/" + std::string.
+        std::string path(1, '/');
+        path.append(fs::relative(it->path(), root_, error).string());
+        paths_[status.st_ino] = std::move(path);
     }
 }
 
