@@ -320,10 +320,6 @@ int Ext4Probes::space_in_flight_map_fd() const {
     return bpf_map__fd(skeleton_->maps.space_in_flight);
 }
 
-int Ext4Probes::percpu_offsets_map_fd() const {
-    return bpf_map__fd(skeleton_->maps.percpu_offsets);
-}
-
 int Ext4Probes::activity_map_fd() const {
     return bpf_map__fd(skeleton_->maps.activity_signals);
 }

@@ -93,8 +93,7 @@ class Ext4Probes {
     int traced_superblocks_map_fd() const;
     // ext4 work half done per superblock (struct fsev_superblock_in_flight).
     int space_in_flight_map_fd() const;
-    int percpu_offsets_map_fd() const;  // learnt per-CPU offsets of the exact sum
-    int activity_map_fd() const;        // activity_signals: struct fsev_activity per superblock
+    int activity_map_fd() const;  // activity_signals: struct fsev_activity per superblock
     // writers: struct fsev_writer_space per struct fsev_writer_key
     // (bpf/attribution.bpf.h).
     int writers_map_fd() const;
