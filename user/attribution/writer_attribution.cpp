@@ -9,6 +9,7 @@
 
 #include "attribution/writer_counts.h"
 #include "common/system_error.h"
+#include "metrics/text_format.h"
 
 namespace fsev {
 namespace {
@@ -17,20 +18,6 @@ std::string workload_text(const std::string &cgroup_path) {
     Workload workload = workload_of(cgroup_path);
     if (workload.kind.empty()) return {};
     return workload.kind + " " + workload.name;
-}
-
-// A Prometheus label value: backslash, double quote and newline escaped.
-std::string label_value(const std::string &text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '\\' || c == '"')
-            out.append(1, '\\').append(1, c);
-        else if (c == '\n')
-            out.append("\\n");
-        else
-            out.append(1, c);
-    }
-    return out;
 }
 
 std::string bytes_text(uint64_t bytes) {
@@ -153,15 +140,15 @@ std::string WriterAttribution::metrics_text(const std::vector<AttributedFilesyst
         std::sort(ranked.begin(), ranked.end(),
                   [](const auto &a, const auto &b) { return a.second > b.second; });
         uint64_t other = 0;
-        std::string mount = label_value(filesystem.mount_point);
+        std::string mount = metrics::escape_label_value(filesystem.mount_point);
         for (size_t i = 0; i < ranked.size(); i++) {
             if (i >= kMetricWriters) {
                 other += ranked[i].second;
                 continue;
             }
             out << "fsev_written_bytes_total{mountpoint=\"" << mount << "\",cgroup=\""
-                << label_value(cgroups_.describe(ranked[i].first)) << "\"} " << ranked[i].second
-                << "\n";
+                << metrics::escape_label_value(cgroups_.describe(ranked[i].first)) << "\"} "
+                << ranked[i].second << "\n";
         }
         out << "fsev_written_bytes_total{mountpoint=\"" << mount << "\",cgroup=\"other\"} " << other
             << "\n";

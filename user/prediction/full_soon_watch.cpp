@@ -9,24 +9,9 @@
 #include <vector>
 
 #include "common/system_error.h"
+#include "metrics/text_format.h"
 
 namespace fsev {
-namespace {
-
-std::string label_value(const std::string &text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '\\' || c == '"')
-            out.append(1, '\\').append(1, c);
-        else if (c == '\n')
-            out.append("\\n");
-        else
-            out.append(1, c);
-    }
-    return out;
-}
-
-}  // namespace
 
 FullSoonWatch::FullSoonWatch(Publish publish, std::chrono::milliseconds period)
     : publish_(std::move(publish)),
@@ -112,8 +97,9 @@ std::string FullSoonWatch::metrics_text() {
     for (const auto &[id, watched] : watched_) {
         auto seconds = watched.predictor.seconds_until_level();
         if (!seconds) continue;
-        out << "fsev_seconds_until_full{mountpoint=\"" << label_value(watched.entry.mount_point)
-            << "\",trace_id=\"" << id << "\"} " << *seconds << "\n";
+        out << "fsev_seconds_until_full{mountpoint=\""
+            << metrics::escape_label_value(watched.entry.mount_point) << "\",trace_id=\"" << id
+            << "\"} " << *seconds << "\n";
     }
     return out.str();
 }
