@@ -8,10 +8,9 @@ namespace fsev::bench {
 
 namespace {
 
-ProbeOptions bench_probe_options(uint32_t summed_cpus) {
+ProbeOptions bench_probe_options() {
     ProbeOptions options = probe_options_for_self();
     options.daemon_tgid = 0;  // the workloads run in this process
-    options.summed_cpus = summed_cpus;
     return options;
 }
 
@@ -21,10 +20,10 @@ uint16_t bench_family_id() {
     return static_cast<uint16_t>(40000 + ::getpid() % 20000);
 }
 
-Pipeline::Pipeline(uint16_t family_id, uint32_t summed_cpus)
+Pipeline::Pipeline(uint16_t family_id)
     : publisher_(FsEventPublisher::choose(0, family_id)),
       kernel_(
-          bench_probe_options(summed_cpus),
+          bench_probe_options(),
           {.event = [this](const Event &event, uint64_t suppressed) { publish(event, suppressed); },
            .record =
                [this](const fsev_record &) {

@@ -23,8 +23,7 @@ namespace fsev::bench {
 // bench process writes the workloads itself, so its own I/O is not filtered out (daemon_tgid = 0).
 class Pipeline {
   public:
-    // summed_cpus: see ProbeOptions (0: the possible CPUs).
-    explicit Pipeline(uint16_t family_id, uint32_t summed_cpus = 0);
+    explicit Pipeline(uint16_t family_id);
     ~Pipeline();
     Pipeline(const Pipeline &) = delete;
     Pipeline &operator=(const Pipeline &) = delete;

@@ -84,7 +84,6 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
 
     int cpus = libbpf_num_possible_cpus();
     if (cpus < 0) throw system_error(cpus, "count possible CPUs");
-    if (options.summed_cpus) cpus = static_cast<int>(options.summed_cpus);
     skeleton_->rodata->nr_possible_cpus = static_cast<uint32_t>(cpus);
     skeleton_->rodata->daemon_tgid = options.daemon_tgid;
     skeleton_->rodata->pidns_dev = options.pidns_dev;

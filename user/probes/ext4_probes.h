@@ -28,9 +28,6 @@ struct ProbeOptions {
     // Filesystems without exact hooks: at most one activity signal per
     // superblock per this many nanoseconds (other_fs.bpf.h).
     uint64_t activity_interval_ns = 20'000'000;
-    // CPUs the exact per-cpu sum runs over; 0: the possible CPUs (always,
-    // but in fsev-bench, which sets more to measure a larger machine's cost).
-    uint32_t summed_cpus = 0;
     // Count the space each writer takes (bpf/attribution.bpf.h); off only
     // to measure what that costs.
     bool count_writers = true;
