@@ -32,7 +32,8 @@ std::map<std::string, Cost> run_round(const BenchConfig &config, const test::Loo
     Ext4Probes probes(options);
     probes.attach();
     BpfTraceSync sync(
-        probes.traced_superblocks_map_fd(), [](const Event &) {}, [](bool) {});
+        probes.traced_superblocks_map_fd(),
+        [](const TraceEntry &, const fsev_threshold_step &, uint64_t, uint32_t) {}, [](bool) {});
     TraceEntry entry = threshold_entry(1, fs, 1000, 500);
     sync.entry_created(entry);
     std::chrono::duration<double> time(config.seconds_per_run);

@@ -25,11 +25,7 @@ Pipeline::Pipeline(uint16_t family_id)
       kernel_(
           bench_probe_options(),
           {.event = [this](const Event &event, uint64_t suppressed) { publish(event, suppressed); },
-           .record =
-               [this](const fsev_record &) {
-                   ++records_read_;
-                   return true;
-               },
+           .record = [this](const fsev_record &) { ++records_read_; },
            // Every program stays attached as attach() left it.
            .warn_wanted = {},
            .activity_wanted = {}}) {
@@ -46,10 +42,10 @@ void Pipeline::read_records() {
     // ... and sends what one drain publishes in as few datagrams as it can.
     while (!stopping_) {
         FsEventPublisher::Batch batch(publisher_);
-        kernel_.records().poll(50);
+        kernel_.poll(50);
     }
     FsEventPublisher::Batch batch(publisher_);
-    kernel_.records().drain();
+    kernel_.finish();
 }
 
 void Pipeline::publish(const Event &event, uint64_t suppressed_before) {

@@ -15,7 +15,7 @@ namespace fsev::bench {
 
 // The daemon's event path, in this process: the daemon's kernel component
 // (KernelEvents: the real BPF object, the traced_superblocks map written by
-// BpfTraceSync, the ring buffer and the record interpreter), its ring buffer
+// BpfTraceSync, the ring buffer and FilesystemEvents), its ring buffer
 // read on a thread of its own, the event line (formatted, not printed) and
 // the FS_EVENT netlink publisher, as in user/daemon/daemon.cpp. Measurements 1 and 2 use it
 // in-process because they attach and detach the programs between rounds and read each program's
@@ -29,7 +29,8 @@ class Pipeline {
     Pipeline &operator=(const Pipeline &) = delete;
 
     Ext4Probes &probes() { return kernel_.probes(); }
-    BpfTraceSync &trace_sync() { return kernel_.trace_sync(); }
+    // Where trace entries go, as the daemon's trace table tells them.
+    TraceTableObserver &trace_sync() { return kernel_; }
     FsEventPublisher &publisher() { return publisher_; }
     uint64_t records_read() const { return records_read_; }
     uint64_t events_published() const { return events_published_; }

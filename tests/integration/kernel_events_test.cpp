@@ -1,8 +1,9 @@
 // Kernel events, exactly: the real BPF programs, the real BPF map written by
-// BpfTraceSync and the real record interpreter, on real ext4 loop mounts,
+// BpfTraceSync and the daemon's FilesystemEvents, on real ext4 loop mounts,
 // checked against statfs(2) as the oracle.
 #include <gtest/gtest.h>
 #include <sched.h>
+#include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/wait.h>
@@ -20,7 +21,7 @@
 #include <vector>
 
 #include "model/event_names.h"
-#include "events/record_interpreter.h"
+#include "events/filesystem_events.h"
 #include "model/device.h"
 #include "fsev/threshold.h"
 #include "probes/ext4_probes.h"
@@ -188,7 +189,7 @@ TEST_F(KernelEventsTest, ArmingAnAlreadyReachedLevelReportsItAtOnceAndChangingLe
     events_.clear();
     entry.lower_level = now - 500;
     entry.upper_level = now - 1000;
-    sync_->entry_changed(entry, /*thresholds_reset=*/true);
+    kernel_->entry_changed(entry, /*thresholds_reset=*/true);
     EXPECT_TRUE(events_of(entry.id).empty()) << describe(events_);
     EXPECT_EQ(sync_->reached_levels(entry.id), 0u);
     fs.write_file("more", 3 << 20, true);  // 768 blocks: crosses the new L1 only
@@ -313,6 +314,62 @@ TEST_F(KernelEventsTest, Ext4sOwnFlagsShowTheErrorSwitchOnlyWhenItHappened) {
     EXPECT_FALSE(probes_->ext4_state(0).has_value());
 }
 
+// A block device switched read-only (BLKROSET) while its filesystem stays
+// mounted, and switched back when the test ends: the loop device is used
+// again by later tests.
+class ReadOnlyBlockDevice {
+  public:
+    explicit ReadOnlyBlockDevice(const std::string &device)
+        : fd_(::open(device.c_str(), O_RDONLY | O_CLOEXEC)) {
+        set(1);
+    }
+    ~ReadOnlyBlockDevice() {
+        set(0);
+        if (fd_ >= 0) ::close(fd_);
+    }
+    bool ok() const { return ok_; }
+
+  private:
+    void set(int read_only) { ok_ = fd_ >= 0 && ::ioctl(fd_, BLKROSET, &read_only) == 0; }
+    int fd_;
+    bool ok_ = false;
+};
+
+// An ext4 error starts a deferred check (ext4's error record, then the
+// read-only switch); while it waits, other filesystems' events go out. On a
+// read-only block device ext4 stores no error record (ext4_handle_error), so
+// the check runs to its full deadline: long enough to see another
+// filesystem's error reported meanwhile, and in the kernel's order after it.
+TEST_F(KernelEventsTest, AnotherFilesystemsErrorGoesOutWhileAnErrorAwaitsItsCheck) {
+    LoopExt4 waiting_fs;
+    LoopExt4 other_fs;
+    TraceEntry waiting = trace(waiting_fs, TRACE_ERR);
+    TraceEntry other = trace(other_fs, TRACE_ERR);
+    ReadOnlyBlockDevice read_only(waiting_fs.loop_device());
+    ASSERT_TRUE(read_only.ok()) << "BLKROSET on " << waiting_fs.loop_device() << ": "
+                                << std::strerror(errno);
+    waiting_fs.trigger_error("fsev test: no error record on a read-only device");
+    auto deadline = std::chrono::steady_clock::now() + 1s;
+    while (!filesystem_events_->checks_pending() && std::chrono::steady_clock::now() < deadline)
+        kernel_->poll(1);
+    ASSERT_TRUE(filesystem_events_->checks_pending()) << describe(events_);
+
+    other_fs.trigger_error("fsev test: reported meanwhile");
+    ASSERT_TRUE(wait_for(other.id, FS_ERR_CORRUPTED)) << describe(events_);
+    EXPECT_TRUE(filesystem_events_->checks_pending())
+        << "the other filesystem's error waited for the first one's check";
+    EXPECT_TRUE(events_of(waiting.id).empty()) << describe(events_);
+
+    // The waiting error goes out once its check ends, unclassified: ext4
+    // kept no record of it.
+    pump(300ms);
+    EXPECT_FALSE(filesystem_events_->checks_pending());
+    std::vector<Event> waited = events_of(waiting.id, FS_EVENT_ERR);
+    ASSERT_EQ(waited.size(), 1u) << describe(events_);
+    EXPECT_EQ(waited[0].id, FS_ERR_UNKNOWN);
+    EXPECT_EQ(events_.back().trace_id, waiting.id) << describe(events_);
+}
+
 TEST_F(KernelEventsTest, ShutdownIsReported) {
     LoopExt4 fs;
     TraceEntry entry = trace(fs, TRACE_ERR);
@@ -334,7 +391,7 @@ TEST_F(KernelEventsTest, ThousandsOfErrorsAreRateLimitedAndCounted) {
     size_t reported = events_of(entry.id, FS_EVENT_ERR).size();
     EXPECT_GE(reported, 10u);
     EXPECT_LT(reported, 200u);
-    EXPECT_EQ(reported + interpreter_->suppressed_errors(), 200u);
+    EXPECT_EQ(reported + filesystem_events_->suppressed_errors(), 200u);
 }
 
 TEST_F(KernelEventsTest, FillingToEnospcWarnsForThatFilesystem) {
@@ -427,7 +484,7 @@ TEST_F(KernelEventsTest, NoRoomForADirectoryWarnsEnospcMeta) {
 TEST_F(KernelEventsTest, RemovedEntryStopsReporting) {
     LoopExt4 fs;
     TraceEntry entry = trace(fs, TRACE_ALL, fs.available_blocks() - 500);
-    sync_->entry_removed(entry, false);
+    untrace(entry);
     fs.write_file("x", 4 << 20, true);
     fs.trigger_error("after removal");
     pump(300ms);

@@ -2,8 +2,8 @@
 
 // A test fixture around the daemon's own kernel component (KernelEvents):
 // the real BPF object loaded and attached, the real traced_superblocks map
-// kept in step through BpfTraceSync, and the events the real record
-// interpreter makes of the ring buffer's records, collected.
+// kept in step through BpfTraceSync, and the events the daemon's
+// FilesystemEvents makes of the ring buffer's records, collected.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "events/record_interpreter.h"
+#include "events/filesystem_events.h"
 #include "kernel/kernel_events.h"
 #include "model/event_names.h"
 #include "probes/ext4_probes.h"
@@ -42,7 +42,6 @@ class KernelProbesFixture : public ::testing::Test {
         handlers.event = [this](const Event &event, uint64_t) { events_.push_back(event); };
         handlers.record = [this](const fsev_record &record) {
             if (record.source == FSEV_SRC_ERROR) error_superblocks_[record.dev] = record.superblock;
-            return true;
         };
         handlers.warn_wanted = [this](bool wanted) { probes_->watch_syscalls(wanted); };
         try {
@@ -52,8 +51,7 @@ class KernelProbesFixture : public ::testing::Test {
         }
         probes_ = &kernel_->probes();
         sync_ = &kernel_->trace_sync();
-        interpreter_ = &kernel_->interpreter();
-        stream_ = &kernel_->records();
+        filesystem_events_ = &kernel_->events();
     }
 
     TraceEntry trace(const LoopExt4 &fs, uint32_t types, std::optional<uint64_t> lower = {},
@@ -69,19 +67,20 @@ class KernelProbesFixture : public ::testing::Test {
         entry.mount_point = fs.mount_point();
         entry.fstype = "ext4";
         entry.source = fs.loop_device();
-        sync_->entry_created(entry);
+        kernel_->entry_created(entry);
         return entry;
     }
 
-    void untrace(const TraceEntry &entry) { sync_->entry_removed(entry, false); }
+    void untrace(const TraceEntry &entry) { kernel_->entry_removed(entry, false); }
 
-    // Handles the records that arrive within `duration`, then all still queued.
+    // Handles the records and deferred checks that come within `duration`,
+    // then all records still queued.
     void pump(std::chrono::milliseconds duration = std::chrono::milliseconds(0)) {
         auto deadline = std::chrono::steady_clock::now() + duration;
         do {
-            stream_->poll(10);
+            kernel_->poll(10);
         } while (std::chrono::steady_clock::now() < deadline);
-        stream_->drain();
+        kernel_->records().drain();
     }
 
     // Events of one entry (in arrival order), optionally of one type only.
@@ -99,7 +98,7 @@ class KernelProbesFixture : public ::testing::Test {
         while (std::chrono::steady_clock::now() < deadline) {
             for (const Event &event : events_)
                 if (event.trace_id == trace_id && event.id == id) return true;
-            stream_->poll(20);
+            kernel_->poll(20);
         }
         return false;
     }
@@ -117,8 +116,7 @@ class KernelProbesFixture : public ::testing::Test {
     // Parts of kernel_, for the tests' own checks.
     Ext4Probes *probes_ = nullptr;
     BpfTraceSync *sync_ = nullptr;
-    RecordInterpreter *interpreter_ = nullptr;
-    RecordStream *stream_ = nullptr;
+    FilesystemEvents *filesystem_events_ = nullptr;
     std::vector<Event> events_;
     std::map<uint32_t, uint64_t> error_superblocks_;  // kernel dev -> super_block address
     uint32_t next_id_ = 0;

@@ -175,7 +175,7 @@ TEST(NamePaths, AGoneTaskLeavesOnlyAbsolutePathsInTheDaemonsView) {
 }  // namespace
 }  // namespace fsev
 
-#include "daemon/mount_events.h"
+#include "events/event_ids.h"
 #include "mounts/mountinfo.h"
 
 namespace fsev {

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 
-#include "events/record_interpreter.h"
+#include "events/event_ids.h"
 
 namespace fsev {
 namespace {

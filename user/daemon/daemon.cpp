@@ -63,50 +63,65 @@ Daemon::Daemon(const DaemonOptions &options)
     : options_(options),
       publisher_(FsEventPublisher::choose(options.genl_group, options.genl_family_id)),
       group_lock_(try_abstract_lock(group_lock_name(publisher_.channel().group))),
-      kernel_(
-          probe_options(options),
-          {.event = [this](const Event &event, uint64_t suppressed) { publish(event, suppressed); },
-           .record = [this](const fsev_record &record) { return on_record(record); },
-           .warn_wanted = [this](bool wanted) { want_programs(wanted, std::nullopt); },
-           .activity_wanted = [this](bool wanted) { want_programs(std::nullopt, wanted); }}),
-      space_checks_(
-          [this](uint32_t trace_id) { return kernel_.trace_sync().check_space(trace_id); },
-          kActivityInterval),
+      kernel_(probe_options(options), kernel_handlers()),
       metrics_(FSEV_VERSION),
       new_trace_announcer_(publisher_),
-      mount_events_(
-          [this](const Event &event) { publish(event); },
-          [this](dev_t device) {
-              return kernel_.interpreter().read_only_by_error(kernel_dev_from_user(device));
-          },
-          [this](dev_t device) {
-              kernel_.interpreter().writable_again(kernel_dev_from_user(device));
-          }),
       // Ids wrap within the BPF map's capacity, so the table can never hold
       // more entries than the kernel side can watch (ENOSPC beyond).
       trace_table_(FSEV_MAX_TRACED_SUPERBLOCKS, filesystem_support(kernel_.probes())) {
     if (!group_lock_.valid())  // taken by a daemon starting at the same moment
         throw ChannelError("netlink group " + std::to_string(publisher_.channel().group) +
                            " was just taken by another fsev-bpf daemon; start again");
-    sinks_.push_back(&publisher_);
-    sinks_.push_back(&metrics_);
+    sinks_ = {&publisher_, &metrics_};
+    start_writer_windows();
+    serve_metrics();
+    watch_kernel();
+    observe_trace_table();
+    watch_mounts();
+    serve_run_directory();
+    drop_capabilities();
+}
+
+KernelEvents::Handlers Daemon::kernel_handlers() {
+    return {
+        .event = [this](const Event &event, uint64_t suppressed) { publish(event, suppressed); },
+        .record =
+            [this](const fsev_record &record) {
+                if (options_.print_records) std::cout << format_record(record) << '\n';
+            },
+        .warn_wanted = [this](bool wanted) { want_programs(wanted, std::nullopt); },
+        .activity_wanted = [this](bool wanted) { want_programs(std::nullopt, wanted); }};
+}
+
+// Writer attribution (BPF writer counts in 1/10-minute windows) and fill
+// prediction (FS_WARN_FULL_SOON), each on a timer of the event loop.
+void Daemon::start_writer_windows() {
     attribution_ = std::make_unique<WriterAttribution>(kernel_.probes().writers_map_fd(),
                                                        kWriterSnapshotPeriod);
     loop_.watch(attribution_->timer_fd(), [this] { attribution_->on_timer(); });
     full_soon_ = std::make_unique<FullSoonWatch>([this](const Event &event) { publish(event); },
                                                  kFillSamplePeriod);
     loop_.watch(full_soon_->timer_fd(), [this] { full_soon_->on_timer(); });
+}
+
+void Daemon::serve_metrics() {
     metrics_.set_ring_buffer_drops_source([this] { return kernel_.probes().dropped_records(); });
     metrics_.set_netlink_send_errors_source([this] { return publisher_.send_errors(); });
     metrics_.set_bpf_programs_source(
         [this] { return metrics::read_bpf_program_stats(kernel_.probes().program_fds()); },
         metrics::bpf_stats_enabled);
+    metrics_.set_space_checks_source([this] { return kernel_.space_checks().checks(); });
     // Started after the event loop blocked SIGINT/SIGTERM, so its threads
     // never take them; binding here makes a busy port fail start-up.
     metrics_server_ = std::make_unique<metrics::HttpServer>(options_.metrics_address, [this] {
         return metrics_.render_text() + attribution_->metrics_text(attributed_filesystems()) +
                full_soon_->metrics_text();
     });
+}
+
+// The kernel component's three fds: the ring buffer, the deferred error
+// checks and the statfs checks of filesystems without exact hooks.
+void Daemon::watch_kernel() {
     loop_.watch(kernel_.records().epoll_fd(), [this] {
         // Everything the ring buffer holds now goes out together: netlink
         // messages several per datagram, event lines in one flush, both
@@ -119,17 +134,20 @@ Daemon::Daemon(const DaemonOptions &options)
         }
         std::cout.flush();
     });
-    loop_.watch(space_checks_.fd(), [this] {
-        space_checks_.on_timer();
+    loop_.watch(kernel_.events().timer_fd(), [this] { kernel_.events().on_timer(); });
+    loop_.watch(kernel_.space_checks().fd(), [this] {
+        kernel_.space_checks().on_timer();
         std::cout.flush();
     });
-    metrics_.set_space_checks_source([this] { return space_checks_.checks(); });
+}
 
-    // Told in this order: the BPF map first, so the kernel side watches an
-    // entry before anyone hears of it.
-    trace_table_.add_observer(&kernel_.trace_sync());
+// The trace table and who hears of its changes, filled from the startup
+// file and the state file.
+void Daemon::observe_trace_table() {
+    // Told in this order: the kernel side first, so it watches an entry
+    // before anyone hears of it.
+    trace_table_.add_observer(&kernel_);
     trace_table_.add_observer(&new_trace_announcer_);
-    trace_table_.add_observer(&mount_events_);
     trace_table_.add_observer(&metrics_);
     trace_table_.add_observer(&trace_log_);
     trace_table_.add_observer(full_soon_.get());
@@ -142,6 +160,9 @@ Daemon::Daemon(const DaemonOptions &options)
         apply_startup_file(*options_.config_file, trace_table_, daemon_view);
     }
     restore_state();
+}
+
+void Daemon::watch_mounts() {
     loop_.watch(
         mount_watcher_.fd(), [this] { on_mounts_changed(); }, EPOLLPRI);
     // attach() attached the syscall-exit program once, to fail start-up on a
@@ -151,7 +172,9 @@ Daemon::Daemon(const DaemonOptions &options)
     // The startup file may name a filesystem that went away meanwhile.
     trace_table_.sync_with_mounts(mount_watcher_.mount_points());
     metrics_.mount_table_changed(read_mountinfo("self"));
+}
 
+void Daemon::serve_run_directory() {
     run_directory_ = std::make_unique<RunDirectory>(options_.run_dir);
     run_directory_->add_writable_file(
         "config", [this] { return trace_table_.listing(); },
@@ -170,7 +193,10 @@ Daemon::Daemon(const DaemonOptions &options)
         loop_.stop();
     });
     std::cout << "fsev-bpf: serving " << options_.run_dir << "/config" << std::endl;
-    // Set-up is done: keep only what serving needs (see capabilities.h).
+}
+
+// Set-up is done: keep only what serving needs (see capabilities.h).
+void Daemon::drop_capabilities() {
     try {
         std::cout << "fsev-bpf: capabilities kept: " << drop_unneeded_capabilities()
                   << " (every other one dropped)" << std::endl;
@@ -234,15 +260,6 @@ int Daemon::on_config_write(std::string_view data, const Writer &writer) {
 
 Daemon::~Daemon() = default;
 
-bool Daemon::on_record(const fsev_record &record) {
-    if (options_.print_records) std::cout << format_record(record) << '\n';
-    if (record.source == FSEV_SRC_SPACE_ACTIVITY) {
-        space_checks_.signalled(record.trace_id);
-        return false;  // checked with statfs, not interpreted
-    }
-    return true;
-}
-
 void Daemon::want_programs(std::optional<bool> warn, std::optional<bool> activity) {
     std::lock_guard lock(wanted_mutex_);
     if (warn) warn_wanted_ = *warn;
@@ -293,7 +310,7 @@ void Daemon::on_mounts_changed() {
     // One read of the table for both. Remounts first: an entry whose
     // filesystem is gone is removed next.
     std::vector<MountInfo> mounts = read_mountinfo("self");
-    mount_events_.mounts_changed(trace_table_.entries(), mounts);
+    kernel_.events().mounts_changed(mounts);
     metrics_.mount_table_changed(mounts);
     trace_table_.sync_with_mounts(
         with_entries_mounted_elsewhere(mount_points_by_device(mounts), trace_table_.entries()));
@@ -347,12 +364,12 @@ int Daemon::run() {
     if (run_directory_lost_) {
         std::cerr << "fsev-bpf: " << options_.run_dir << " lost: " << run_directory_->lost_reason()
                   << "; stopping" << std::endl;
-        kernel_.records().drain();
+        kernel_.finish();
         run_directory_->stop();
         kernel_.probes().detach();
         return 1;
     }
-    kernel_.records().drain();  // what arrived before the signal still gets reported
+    kernel_.finish();  // what arrived before the signal still gets reported
     run_directory_->stop();
     kernel_.probes().detach();
     std::cout << "fsev-bpf: stopping on signal " << signal_number << ", programs detached"

@@ -10,7 +10,6 @@
 #include "common/unique_fd.h"
 #include "config/trace_log.h"
 #include "config/trace_table.h"
-#include "daemon/mount_events.h"
 #include "daemon/options.h"
 #include "model/event.h"
 #include "kernel/kernel_events.h"
@@ -23,7 +22,6 @@
 #include "metrics/http_server.h"
 #include "metrics/registry.h"
 #include "prediction/full_soon_watch.h"
-#include "trace/space_checks.h"
 
 namespace fsev {
 
@@ -42,8 +40,16 @@ class Daemon {
     FsEventPublisher &publisher() { return publisher_; }
 
   private:
-    // Whether the record goes on to the interpreter (activity signals do not).
-    bool on_record(const fsev_record &record);
+    // The steps of start-up, in order (see the constructor).
+    void start_writer_windows();
+    void serve_metrics();
+    void watch_kernel();
+    void observe_trace_table();
+    void watch_mounts();
+    void serve_run_directory();
+    void drop_capabilities();
+
+    KernelEvents::Handlers kernel_handlers();
     // Sends one event to stdout and every sink; called from the event loop
     // and from the config writer thread.
     void publish(const Event &event, uint64_t suppressed_before = 0);
@@ -68,13 +74,14 @@ class Daemon {
     // Before the probes: a refused --genl-group/--genl-family-id fails fast.
     FsEventPublisher publisher_;
     UniqueFd group_lock_;  // held while sending: one daemon per group
-    KernelEvents kernel_;  // the BPF object, its map, ring buffer and interpreter
+    // The BPF object, its map and ring buffer, and FilesystemEvents: every
+    // event about a traced filesystem but FS_WARN_FULL_SOON is made there.
+    KernelEvents kernel_;
     std::unique_ptr<WriterAttribution> attribution_;  // made once the probes are attached
     std::unique_ptr<FullSoonWatch> full_soon_;
     std::mutex wanted_mutex_;
     bool warn_wanted_ = false;
     bool activity_wanted_ = false;
-    SpaceChecks space_checks_;
     std::mutex publish_mutex_;
     // True while the event loop drains the ring buffer: the drain flushes
     // stdout once at its end.
@@ -83,7 +90,6 @@ class Daemon {
     metrics::Registry metrics_;  // before the server, which reads it from its thread
     std::unique_ptr<metrics::HttpServer> metrics_server_;
     NewTraceAnnouncer new_trace_announcer_;
-    MountEvents mount_events_;
     TraceLog trace_log_;
     DaemonMountedFilesystems mounted_filesystems_;
     TraceTable trace_table_;

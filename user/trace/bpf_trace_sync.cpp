@@ -51,10 +51,10 @@ bool read_statfs(const TraceEntry &entry, struct statfs &status) {
 
 }  // namespace
 
-BpfTraceSync::BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted,
+BpfTraceSync::BpfTraceSync(int map_fd, LevelsCrossed on_levels_crossed, WarnCallback on_warn_wanted,
                            ActivityCallback on_activity_wanted)
     : map_fd_(map_fd),
-      on_armed_crossing_(std::move(on_armed_crossing)),
+      on_levels_crossed_(std::move(on_levels_crossed)),
       on_warn_wanted_(std::move(on_warn_wanted)),
       on_activity_wanted_(std::move(on_activity_wanted)) {}
 
@@ -100,28 +100,9 @@ std::optional<SpaceReading> BpfTraceSync::check_space(uint32_t trace_id) {
             return std::nullopt;  // removed meanwhile
     }
     lock.unlock();
-    report(entry, step, available, static_cast<uint32_t>(status.f_bsize));
+    if (step.count)
+        on_levels_crossed_(entry, step, available, static_cast<uint32_t>(status.f_bsize));
     return SpaceReading{available, activity.last_activity_ns};
-}
-
-void BpfTraceSync::report(const TraceEntry &entry, const fsev_threshold_step &step,
-                          uint64_t available, uint32_t block_size) {
-    uint32_t key = kernel_dev_from_user(entry.device);
-    for (uint32_t i = 0; i < step.count; ++i) {
-        Event event;
-        event.type = FS_EVENT_THRESH;
-        event.id = step.crossings[i].event_id;
-        event.direction = step.crossings[i].direction;
-        event.trace_id = entry.id;
-        event.has_device = true;
-        event.dev_major = kernel_dev_major(key);
-        event.dev_minor = kernel_dev_minor(key);
-        event.available_blocks = available;
-        event.block_size = block_size;
-        event.counted_by = FS_EVENT_COUNT_STATFS;
-        event.mount_point = entry.mount_point;
-        on_armed_crossing_(event);
-    }
 }
 
 void BpfTraceSync::entry_created(const TraceEntry &entry) {
@@ -173,21 +154,7 @@ void BpfTraceSync::write(const TraceEntry &entry, bool rearm) {
     entries_[entry.id] = entry;
     lock.unlock();  // the callbacks may look entries up
     tell_warn_wanted();
-    report(entry, armed, available, block_size);
-}
-
-std::optional<TraceEntry> BpfTraceSync::find(uint32_t trace_id) const {
-    std::lock_guard lock(mutex_);
-    auto found = entries_.find(trace_id);
-    if (found == entries_.end()) return std::nullopt;
-    return found->second;
-}
-
-std::optional<TraceEntry> BpfTraceSync::find_by_device(dev_t device) const {
-    std::lock_guard lock(mutex_);
-    for (const auto &[id, entry] : entries_)
-        if (entry.device == device || entry.file_device == device) return entry;
-    return std::nullopt;
+    if (armed.count) on_levels_crossed_(entry, armed, available, block_size);
 }
 
 std::optional<uint32_t> BpfTraceSync::reached_levels(uint32_t trace_id) const {

@@ -6,7 +6,6 @@
 #include <mutex>
 #include <optional>
 
-#include "model/event.h"
 #include "fsev/threshold.h"
 #include "model/trace_entry.h"
 
@@ -22,27 +21,31 @@ struct SpaceReading {
 // Keeps the BPF map `traced_superblocks` equal to the trace table, and arms
 // thresholds: when an entry gets thresholds (or they are reset), the
 // current statfs count decides which levels are already reached, and those
-// are reported at once (direction "filling"), so a consumer learns of a
+// are told at once (direction "filling"), so a consumer learns of a
 // condition that already holds. From then on the BPF programs report each
-// crossing. Thread-safe: the trace table calls it from the FUSE thread.
+// crossing. It makes no events: what it armed or found crossed goes to the
+// LevelsCrossed callback (FilesystemEvents::levels_crossed). Thread-safe:
+// the trace table calls it from the FUSE thread.
 class BpfTraceSync : public TraceTableObserver {
   public:
-    using EventCallback = std::function<void(const Event &)>;
+    // Levels a statfs reading of the entry's filesystem crossed: `available`
+    // blocks of `block_size` bytes.
+    using LevelsCrossed =
+        std::function<void(const TraceEntry &entry, const fsev_threshold_step &step,
+                           uint64_t available, uint32_t block_size)>;
     // Told after every change whether any entry asks for `warn` (the
     // syscall-exit program is attached only then).
     using WarnCallback = std::function<void(bool any_entry_wants_warn)>;
     // Told after every change whether any entry asks for thresholds on a
     // filesystem without exact hooks (its activity is then watched).
     using ActivityCallback = std::function<void(bool any_entry_checked_on_activity)>;
-    BpfTraceSync(int map_fd, EventCallback on_armed_crossing, WarnCallback on_warn_wanted = {},
+    BpfTraceSync(int map_fd, LevelsCrossed on_levels_crossed, WarnCallback on_warn_wanted = {},
                  ActivityCallback on_activity_wanted = {});
 
     void entry_created(const TraceEntry &entry) override;
     void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
     void entry_removed(const TraceEntry &entry, bool filesystem_gone) override;
 
-    std::optional<TraceEntry> find(uint32_t trace_id) const;
-    std::optional<TraceEntry> find_by_device(dev_t device) const;
     // The reached bits the BPF side holds for an entry (FSEV_*_REACHED).
     std::optional<uint32_t> reached_levels(uint32_t trace_id) const;
 
@@ -52,20 +55,17 @@ class BpfTraceSync : public TraceTableObserver {
 
     // For an entry on a filesystem without exact hooks: reads its available
     // count with statfs now and runs the threshold state machine on it,
-    // reporting each crossing once (through the armed-crossing callback,
-    // count source statfs). Returns what was read; nullopt when the entry
-    // has no thresholds or statfs failed.
+    // telling each crossing once (through the LevelsCrossed callback). Returns what was read;
+    // nullopt when the entry has no thresholds or statfs failed.
     std::optional<SpaceReading> check_space(uint32_t trace_id);
 
   private:
     void write(const TraceEntry &entry, bool rearm);
     void tell_warn_wanted();
-    void report(const TraceEntry &entry, const fsev_threshold_step &step, uint64_t available,
-                uint32_t block_size);
 
     int map_fd_;
     int activity_map_fd_ = -1;
-    EventCallback on_armed_crossing_;
+    LevelsCrossed on_levels_crossed_;
     WarnCallback on_warn_wanted_;
     ActivityCallback on_activity_wanted_;
     mutable std::mutex mutex_;
