@@ -64,6 +64,19 @@ uint64_t monotonic_now_ns() {
     return uint64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
+// An ERR record of entry 7 from `source`, stamped `timestamp_ns`, on a
+// filesystem mounted with errors=remount-ro.
+fsev_record error_record(uint32_t source, uint32_t event_id, uint64_t timestamp_ns = 0) {
+    fsev_record record = thresh_record(7);
+    record.source = source;
+    record.event_type = FS_EVENT_ERR;
+    record.event_id = event_id;
+    record.direction = FS_EVENT_DIR_NONE;
+    record.error_mode = FSEV_ERRORS_REMOUNT_RO;
+    record.timestamp_ns = timestamp_ns;
+    return record;
+}
+
 TEST(FilesystemEvents, ACrossingBecomesOneEventWithEveryField) {
     Collected events;
     auto out = events.of(thresh_record(7));
@@ -96,11 +109,7 @@ TEST(FilesystemEvents, RawRecordsAndGoneEntriesBecomeNothing) {
 
 TEST(FilesystemEvents, ShutdownKeepsItsIdAndIsRateLimitedLikeErrors) {
     Collected events;
-    fsev_record shutdown = thresh_record(7);
-    shutdown.source = FSEV_SRC_SHUTDOWN;
-    shutdown.event_type = FS_EVENT_ERR;
-    shutdown.event_id = FS_ERR_SHUTDOWN;
-    shutdown.direction = FS_EVENT_DIR_NONE;
+    fsev_record shutdown = error_record(FSEV_SRC_SHUTDOWN, FS_ERR_SHUTDOWN);
     size_t let_through = 0;
     for (int i = 0; i < 30; ++i) {
         auto out = events.of(shutdown);
@@ -165,13 +174,8 @@ TEST(FilesystemEvents, UnmountedWithItsEntryIsInfoWithoutSpace) {
 TEST(FilesystemEvents, AnotherFilesystemsRecordGoesOutWhileAnErrorAwaitsItsCheck) {
     Collected events;
     events.events.entry_created(entry_on(8, 4, "/srv/other"));
-    fsev_record error = thresh_record(7);
-    error.source = FSEV_SRC_SYSCALL_IO_ERROR;
-    error.event_type = FS_EVENT_ERR;
-    error.event_id = FS_ERR_INTERNAL;
-    error.direction = FS_EVENT_DIR_NONE;
-    error.error_mode = FSEV_ERRORS_REMOUNT_RO;
-    error.timestamp_ns = monotonic_now_ns();
+    fsev_record error =
+        error_record(FSEV_SRC_SYSCALL_IO_ERROR, FS_ERR_INTERNAL, monotonic_now_ns());
     auto started = std::chrono::steady_clock::now();
 
     ASSERT_EQ(events.of(error).size(), 1u);
@@ -192,13 +196,8 @@ TEST(FilesystemEvents, AnotherFilesystemsRecordGoesOutWhileAnErrorAwaitsItsCheck
 // A record older than the wait (a backlog) is checked once, not waited for.
 TEST(FilesystemEvents, AnOldErrorRecordIsNotWaitedFor) {
     Collected events;
-    fsev_record error = thresh_record(7);
-    error.source = FSEV_SRC_SYSCALL_IO_ERROR;
-    error.event_type = FS_EVENT_ERR;
-    error.event_id = FS_ERR_INTERNAL;
-    error.direction = FS_EVENT_DIR_NONE;
-    error.error_mode = FSEV_ERRORS_REMOUNT_RO;
-    error.timestamp_ns = monotonic_now_ns() - 2'000'000'000ull;  // two seconds ago
+    fsev_record error = error_record(FSEV_SRC_SYSCALL_IO_ERROR, FS_ERR_INTERNAL,
+                                     monotonic_now_ns() - 2'000'000'000ull);  // 2 s ago
     ASSERT_EQ(events.of(error).size(), 1u);
     EXPECT_FALSE(events.events.checks_pending());
     EXPECT_EQ(events.of(thresh_record(7)).size(), 1u);
