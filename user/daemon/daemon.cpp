@@ -73,7 +73,7 @@ Daemon::Daemon(const DaemonOptions &options)
         throw ChannelError("netlink group " + std::to_string(publisher_.channel().group) +
                            " was just taken by another fsev-bpf daemon; start again");
     sinks_ = {&publisher_, &metrics_};
-    start_writer_windows();
+    start_attribution_and_prediction();
     serve_metrics();
     watch_kernel();
     observe_trace_table();
@@ -95,7 +95,7 @@ KernelEvents::Handlers Daemon::kernel_handlers() {
 
 // Writer attribution (BPF writer counts in 1/10-minute windows) and fill
 // prediction (FS_WARN_FULL_SOON), each on a timer of the event loop.
-void Daemon::start_writer_windows() {
+void Daemon::start_attribution_and_prediction() {
     attribution_ = std::make_unique<WriterAttribution>(kernel_.probes().writers_map_fd(),
                                                        kWriterSnapshotPeriod);
     loop_.watch(attribution_->timer_fd(), [this] { attribution_->on_timer(); });

@@ -41,7 +41,7 @@ class Daemon {
 
   private:
     // The steps of start-up, in order (see the constructor).
-    void start_writer_windows();
+    void start_attribution_and_prediction();
     void serve_metrics();
     void watch_kernel();
     void observe_trace_table();
