@@ -92,7 +92,7 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     uint64_t start = traced.available_blocks();
     // Far: both levels thousands of blocks away, the cheap counter read decides.
     TraceEntry entry = threshold_entry(1, traced, 1000, 500);
-    pipeline.trace_sync().entry_created(entry);
+    pipeline.trace_observer().entry_created(entry);
     measure("traced, levels far", traced);
     // Near: within the per-cpu margin (256 clusters on 2 CPUs) of L1 for the
     // small files and of both levels for most of each 4 MiB stream cycle, so
@@ -100,7 +100,7 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     // levels down and back up (4 ring-buffer records per 1024 writes).
     entry.lower_level = start - 100;
     entry.upper_level = start - 600;
-    pipeline.trace_sync().entry_changed(entry, true);
+    pipeline.trace_observer().entry_changed(entry, true);
     measure("traced, levels near", traced);
 
     std::cout << "1: BPF ns per run (kernel run_time_ns / run_cnt), ours vs empty tp_btf:\n";

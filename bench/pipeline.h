@@ -9,7 +9,6 @@
 #include "support/loop_ext4.h"
 #include "netlink/publisher.h"
 #include "probes/ext4_probes.h"
-#include "trace/bpf_trace_sync.h"
 
 namespace fsev::bench {
 
@@ -30,7 +29,7 @@ class Pipeline {
 
     Ext4Probes &probes() { return kernel_.probes(); }
     // Where trace entries go, as the daemon's trace table tells them.
-    TraceTableObserver &trace_sync() { return kernel_; }
+    TraceTableObserver &trace_observer() { return kernel_; }
     FsEventPublisher &publisher() { return publisher_; }
     uint64_t records_read() const { return records_read_; }
     uint64_t events_published() const { return events_published_; }

@@ -99,7 +99,7 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
     test::LoopExt4 fs(bench_ext4(config, 256));
     Pipeline pipeline(bench_family_id());
     TraceEntry entry = threshold_entry(2, fs, 1000, 500);
-    pipeline.trace_sync().entry_created(entry);
+    pipeline.trace_observer().entry_created(entry);
     bool attached = true, traced = true;
 
     auto set = [&](Condition condition) {
@@ -111,16 +111,16 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
         if (!attached) pipeline.probes().attach();
         attached = true;
         if (condition == Condition::untraced) {
-            if (traced) pipeline.trace_sync().entry_removed(entry, false);
+            if (traced) pipeline.trace_observer().entry_removed(entry, false);
             traced = false;
             return;
         }
-        if (!traced) pipeline.trace_sync().entry_created(entry);
+        if (!traced) pipeline.trace_observer().entry_created(entry);
         traced = true;
         uint64_t available = fs.available_blocks();
         entry.lower_level = condition == Condition::far ? 1000 : available - 100;
         entry.upper_level = condition == Condition::far ? 500 : available - 600;
-        pipeline.trace_sync().entry_changed(entry, true);
+        pipeline.trace_observer().entry_changed(entry, true);
     };
 
     std::chrono::duration<double> time(config.seconds_per_run);
