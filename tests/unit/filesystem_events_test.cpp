@@ -193,6 +193,27 @@ TEST(FilesystemEvents, AnotherFilesystemsRecordGoesOutWhileAnErrorAwaitsItsCheck
     EXPECT_EQ(events.published[2].event.type, FS_EVENT_THRESH) << "no switch seen: no RO event";
 }
 
+// Memory stays bounded: once thousands of records wait behind a check, the
+// check ends as if its deadline had passed and they all go out, in order.
+TEST(FilesystemEvents, AStormBehindACheckEndsTheCheck) {
+    Collected events;
+    ASSERT_EQ(
+        events.of(error_record(FSEV_SRC_SYSCALL_IO_ERROR, FS_ERR_INTERNAL, monotonic_now_ns()))
+            .size(),
+        1u);
+    size_t waited = 0;
+    while (events.events.checks_pending() && waited < 100000) {
+        fsev_record record = thresh_record(7);
+        record.available_blocks = ++waited;
+        events.events.record(record);
+    }
+    EXPECT_FALSE(events.events.checks_pending());
+    EXPECT_LE(waited, 5000u);
+    ASSERT_EQ(events.published.size(), 1 + waited);
+    for (size_t i = 1; i < events.published.size(); ++i)
+        EXPECT_EQ(events.published[i].event.available_blocks, i) << "in the kernel's order";
+}
+
 // A record older than the wait (a backlog) is checked once, not waited for.
 TEST(FilesystemEvents, AnOldErrorRecordIsNotWaitedFor) {
     Collected events;

@@ -35,6 +35,10 @@ using namespace std::chrono_literals;
 constexpr auto kErrorRecordWait = 200ms;
 constexpr auto kReadOnlyWait = 500ms;
 constexpr auto kCheckStep = 1ms;
+// At most this many records of one filesystem wait behind its check; one
+// more ends the check at once, as if its deadline had passed, so a storm
+// of records during a check holds bounded memory.
+constexpr size_t kMostWaiting = 4096;
 
 // The record's kernel timestamp (CLOCK_MONOTONIC) plus `delay`, as a
 // steady_clock deadline: waits are bounded from when the error happened, so
@@ -215,7 +219,9 @@ void FilesystemEvents::record(const fsev_record &record) {
         std::lock_guard lock(mutex_);
         FilesystemState &state = filesystems_[record.dev];
         state.waiting.push_back(record);
-        if (!state.check) {
+        bool overfull = state.waiting.size() > kMostWaiting;
+        if (state.check && overfull) state.check->deadline = Clock::time_point::min();
+        if (!state.check || overfull) {
             advance(state, out);
             if (state.check) start_timer();
         }
