@@ -44,8 +44,9 @@ class KernelEvents : public TraceTableObserver {
     KernelEvents(const KernelEvents &) = delete;
     KernelEvents &operator=(const KernelEvents &) = delete;
 
-    // The per-filesystem state learns of an entry before the BPF map, so
-    // the levels reached at arming find it; it forgets it after.
+    // The per-filesystem state learns of an entry before the BPF map holds
+    // it, so the records that come as soon as it does find it; it forgets
+    // the entry after the map does.
     void entry_created(const TraceEntry &entry) override;
     void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
     void entry_removed(const TraceEntry &entry, bool filesystem_gone) override;
