@@ -7,6 +7,8 @@
 #include <iostream>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common/event_loop.h"
 #include "common/timer.h"
@@ -86,23 +88,6 @@ int listen(const fsev::ListenOptions &options) {
 int main(int argc, char **argv) {
     std::vector<std::string> arguments(argv + 1, argv + argc);
     fsev::ParsedListenCommandLine parsed = fsev::parse_listen_command_line(arguments);
-    switch (parsed.action) {
-        case fsev::ParsedListenCommandLine::Action::help:
-            std::cout << fsev::listen_usage_text();
-            return 0;
-        case fsev::ParsedListenCommandLine::Action::version:
-            std::cout << fsev::listen_version_text();
-            return 0;
-        case fsev::ParsedListenCommandLine::Action::error:
-            std::cerr << "fsev-listen: " << parsed.error << "\n" << fsev::listen_usage_text();
-            return 2;
-        case fsev::ParsedListenCommandLine::Action::run:
-            break;
-    }
-    try {
-        return listen(parsed.options);
-    } catch (const std::exception &error) {
-        std::cerr << "fsev-listen: " << error.what() << std::endl;
-        return 1;
-    }
+    return fsev::run_command(parsed, "fsev-listen", fsev::listen_usage_text(),
+                             [&] { return listen(parsed.options); });
 }
