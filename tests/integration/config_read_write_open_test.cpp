@@ -14,18 +14,14 @@
 #include <vector>
 
 #include "support/daemon_process.h"
+#include "support/file_text.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
 
 namespace fsev {
 namespace {
 
-std::string read_text(const std::string &path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+using test::read_text;
 
 // One writev() of `text` in iovecs of `piece` bytes on a file opened O_RDWR;
 // the byte count, or -errno.

@@ -20,6 +20,7 @@
 
 #include "support/command.h"
 #include "support/daemon_process.h"
+#include "support/file_text.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
 
@@ -27,14 +28,8 @@ namespace fsev {
 namespace {
 
 using namespace std::chrono_literals;
+using test::read_text;
 using Clock = std::chrono::steady_clock;
-
-std::string read_text(const std::string &path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 // A child that writes `request` to `config` (one write call) and exits 0 on
 // success, else with the errno.
