@@ -53,25 +53,29 @@ class DeviceErrors : public ::testing::Test {
             skipped_ = why;
             return {};
         }
-        if (!test::filesystem_available(type)) {
-            skipped_ = type + " or mkfs." + type + " is missing";
-            return {};
-        }
-        fs_ = std::make_unique<test::MappedFilesystem>(type, size_mib);
-        return errors_after_failure(
-            fs_->mount_point(), fs_->device(), [this] { fs_->fail_all_io(); }, count);
+        return errors_of_disk<test::MappedFilesystem>(type, size_mib, count,
+                                                      &test::MappedFilesystem::fail_all_io);
     }
 
     // The same on a disk that runs out of room under the filesystem.
     std::vector<json> errors_of_starved_disk(const std::string &type, uint64_t size_mib,
                                              size_t count) {
+        return errors_of_disk<test::StarvedFilesystem>(type, size_mib, count,
+                                                       &test::StarvedFilesystem::starve);
+    }
+
+    // A `Disk` filesystem of `type`, made to fail by `fail`.
+    template <typename Disk>
+    std::vector<json> errors_of_disk(const std::string &type, uint64_t size_mib, size_t count,
+                                     void (Disk::*fail)()) {
         if (!test::filesystem_available(type)) {
             skipped_ = type + " or mkfs." + type + " is missing";
             return {};
         }
-        starved_ = std::make_unique<test::StarvedFilesystem>(type, size_mib);
+        auto disk = std::make_shared<Disk>(type, size_mib);
+        disk_ = disk;
         return errors_after_failure(
-            starved_->mount_point(), starved_->device(), [this] { starved_->starve(); }, count);
+            disk->mount_point(), disk->device(), [&] { ((*disk).*fail)(); }, count);
     }
 
     std::vector<json> errors_after_failure(const std::string &mount_point, dev_t device,
@@ -92,8 +96,7 @@ class DeviceErrors : public ::testing::Test {
     }
 
     std::string skipped_;
-    std::unique_ptr<test::MappedFilesystem> fs_;
-    std::unique_ptr<test::StarvedFilesystem> starved_;
+    std::shared_ptr<void> disk_;  // the failing filesystem, kept until the daemon has stopped
     std::unique_ptr<test::DaemonProcess> daemon_;
     std::unique_ptr<test::ListenerProcess> listener_;
 };
