@@ -28,7 +28,7 @@ namespace fsev {
 namespace {
 
 using namespace std::chrono_literals;
-using test::read_text;
+using test::file_text;
 using Clock = std::chrono::steady_clock;
 
 // A child that writes `request` to `config` (one write call) and exits 0 on
@@ -106,7 +106,7 @@ TEST_F(ConfigWriteInterruptTest, KilledWritersOnAHungFilesystemGoAtOnceAndNothin
     ASSERT_EQ(::waitpid(good, &status, 0), good);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.output();
     EXPECT_LT(Clock::now() - started, 3s);
-    EXPECT_EQ(read_text(config),
+    EXPECT_EQ(file_text(config),
               "1 " + fs.mount_point() + " ext4 " + fs.loop_device() + " (info - -)\n");
     EXPECT_NE(daemon.wait_for_line(std::regex("refused: the writer was interrupted"), 5s), "")
         << daemon.output();

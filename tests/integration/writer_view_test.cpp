@@ -35,7 +35,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test::eventually;
-using test::read_text;
+using test::file_text;
 
 class WriterViewTest : public ::testing::Test {
   protected:
@@ -52,7 +52,7 @@ class WriterViewTest : public ::testing::Test {
         temp.reset();
     }
     std::string config() const { return daemon->run_dir() + "/config"; }
-    std::string listing() const { return read_text(config()); }
+    std::string listing() const { return file_text(config()); }
     std::string metrics() const {
         test::HttpResponse response = test::http_get(daemon->metrics_port(), "/metrics");
         EXPECT_EQ(response.status, 200) << response.error;

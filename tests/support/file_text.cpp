@@ -5,7 +5,7 @@
 
 namespace fsev::test {
 
-std::string read_text(const std::string &path) {
+std::string file_text(const std::string &path) {
     std::ifstream file(path);
     std::ostringstream text;
     text << file.rdbuf();

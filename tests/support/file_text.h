@@ -5,6 +5,6 @@
 namespace fsev::test {
 
 // All of the file at `path`; empty when it cannot be read.
-std::string read_text(const std::string &path);
+std::string file_text(const std::string &path);
 
 }  // namespace fsev::test

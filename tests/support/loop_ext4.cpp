@@ -28,8 +28,9 @@ std::vector<std::string> split_words(const std::string &text) {
 }  // namespace
 
 LoopExt4::LoopExt4(const LoopExt4Options &options)
-    : directory_(options.parent_directory), mount_point_(directory_.make("mnt")) {
-    std::string image = directory_.make_image("ext4.img", options.size_mib);
+    : directory_("fsev-test", options.parent_directory),
+      mount_point_(directory_.make_directory("mnt")) {
+    std::string image = make_image(directory_.path("ext4.img"), options.size_mib);
     make_filesystem("ext4", image, split_words(options.mkfs_options));
     loop_.emplace(image);
     mount_.emplace("ext4", loop_->path(), mount_point_, options.mount_options);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -46,7 +47,7 @@ class LoopExt4 {
     void mount_again();
 
   private:
-    ScratchDirectory directory_;
+    TempDir directory_;
     std::string mount_point_;
     std::optional<LoopDevice> loop_;
     std::optional<ScratchMount> mount_;

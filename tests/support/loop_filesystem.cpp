@@ -13,13 +13,13 @@ namespace fsev::test {
 
 LoopFilesystem::LoopFilesystem(const std::string &type, uint64_t size_mib,
                                const std::string &mount_options)
-    : type_(type), mount_point_(directory_.make("mnt")) {
+    : type_(type), mount_point_(directory_.make_directory("mnt")) {
     if (type == "tmpfs") {
         std::string size = "size=" + std::to_string(size_mib) + "m";
         mount_.emplace("tmpfs", "fsev-test", mount_point_,
                        mount_options.empty() ? size : size + "," + mount_options);
     } else {
-        std::string image = directory_.make_image(type + ".img", size_mib);
+        std::string image = make_image(directory_.path(type + ".img"), size_mib);
         make_filesystem(type, image);
         loop_.emplace(image);
         mount_.emplace(type, loop_->path(), mount_point_, mount_options);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -35,7 +36,7 @@ class LoopFilesystem {
 
   private:
     std::string type_;
-    ScratchDirectory directory_;
+    TempDir directory_;
     std::string mount_point_;
     std::optional<LoopDevice> loop_;
     std::optional<ScratchMount> mount_;

@@ -49,8 +49,8 @@ MappedFilesystem::Mapping::~Mapping() {
 }
 
 MappedFilesystem::MappedFilesystem(const std::string &type, uint64_t size_mib)
-    : mount_point_(directory_.make("mnt")), sectors_(size_mib * 2048) {
-    loop_.emplace(directory_.make_image(type + ".img", size_mib));
+    : mount_point_(directory_.make_directory("mnt")), sectors_(size_mib * 2048) {
+    loop_.emplace(make_image(directory_.path(type + ".img"), size_mib));
     // Unique among the tests running at once: the pid and the scratch
     // directory's random part.
     std::string name = "fsev-test-" + std::to_string(::getpid()) + "-" +

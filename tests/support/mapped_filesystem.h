@@ -7,6 +7,7 @@
 #include <string>
 
 #include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -41,7 +42,7 @@ class MappedFilesystem {
         std::string name_;
     };
 
-    ScratchDirectory directory_;
+    TempDir directory_;
     std::string mount_point_;
     uint64_t sectors_ = 0;
     std::optional<LoopDevice> loop_;

@@ -2,38 +2,17 @@
 
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <stdexcept>
-#include <system_error>
 
 #include "support/command.h"
 
 namespace fsev::test {
 
-ScratchDirectory::ScratchDirectory(const std::string &parent) {
-    std::string pattern = parent + "/fsev-test-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp in " + parent + " failed");
-    path_ = pattern;
-}
-
-ScratchDirectory::~ScratchDirectory() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-}
-
-std::string ScratchDirectory::make(const std::string &name) const {
-    std::string made = path_ + "/" + name;
-    std::filesystem::create_directory(made);
-    return made;
-}
-
-std::string ScratchDirectory::make_image(const std::string &name, uint64_t size_mib) const {
-    std::string image = path_ + "/" + name;
-    run_checked({"truncate", "-s", std::to_string(size_mib) + "M", image});
-    return image;
+std::string make_image(const std::string &path, uint64_t size_mib) {
+    run_checked({"truncate", "-s", std::to_string(size_mib) + "M", path});
+    return path;
 }
 
 LoopDevice::LoopDevice(const std::string &image) {

@@ -9,28 +9,13 @@
 namespace fsev::test {
 
 // The pieces every test filesystem (LoopExt4, LoopFilesystem,
-// MappedFilesystem, StarvedFilesystem) is made of. Each owns one thing and
-// undoes it when destroyed, errors ignored, so a filesystem that holds them
-// as members (directory first, mount last) is torn down in the right order
-// whatever state a failing test left.
+// MappedFilesystem, StarvedFilesystem) is made of, with a TempDir. Each owns
+// one thing and undoes it when destroyed, errors ignored, so a filesystem
+// that holds them as members (directory first, mount last) is torn down in
+// the right order whatever state a failing test left.
 
-// A fresh directory `parent`/fsev-test-XXXXXX, removed with all it holds.
-class ScratchDirectory {
-  public:
-    explicit ScratchDirectory(const std::string &parent = "/tmp");
-    ~ScratchDirectory();
-    ScratchDirectory(const ScratchDirectory &) = delete;
-    ScratchDirectory &operator=(const ScratchDirectory &) = delete;
-
-    const std::string &path() const { return path_; }
-    // Makes the directory `name` in it; returns its path.
-    std::string make(const std::string &name) const;
-    // Makes the sparse file `name` of `size_mib` MiB in it; returns its path.
-    std::string make_image(const std::string &name, uint64_t size_mib) const;
-
-  private:
-    std::string path_;
-};
+// A sparse file of `size_mib` MiB at `path`; returns `path`.
+std::string make_image(const std::string &path, uint64_t size_mib);
 
 // `image` attached to a free loop device; detached when destroyed.
 class LoopDevice {

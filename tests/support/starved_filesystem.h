@@ -7,6 +7,7 @@
 #include <string>
 
 #include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -30,7 +31,7 @@ class StarvedFilesystem {
     void starve();
 
   private:
-    ScratchDirectory directory_;
+    TempDir directory_;
     std::string mount_point_;
     std::optional<ScratchMount> store_;  // the tmpfs holding the image
     std::optional<LoopDevice> loop_;

@@ -17,7 +17,7 @@
 namespace fsev {
 namespace {
 
-using test::read_text;
+using test::file_text;
 
 // The listing without its ids: what a restart must bring back (ids are
 // handed out afresh by the restarted daemon).
@@ -137,8 +137,8 @@ TEST_F(StateFileRestore, TheRecorderSeesTheListingBeforeTheWriteReturns) {
     table.set_recorder(
         [this](const std::string &listing) { replace_file_durably(path, state_text(listing)); });
     table.apply_write("/srv/data warn,thr 10 5", resolver);
-    EXPECT_NE(read_text(path).find("\n/srv/data warn,thr 10 5\n"), std::string::npos)
-        << read_text(path);
+    EXPECT_NE(file_text(path).find("\n/srv/data warn,thr 10 5\n"), std::string::npos)
+        << file_text(path);
     struct stat status {};
     EXPECT_NE(::stat((path + ".tmp").c_str(), &status), 0);  // renamed into place
 }
