@@ -82,9 +82,7 @@ TEST(AttributionDaemonTest, ThreshMessageMetricsAndWritersFileNameTheContainerTh
     test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
     ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
     uint64_t lower = fs.available_blocks() - 1000;
-    auto result = test::run_command({"bash", "-c",
-                                     "echo '" + fs.mount_point() + " thr " + std::to_string(lower) +
-                                         "' > " + daemon.run_dir() + "/config"});
+    auto result = daemon.request(fs.mount_point() + " thr " + std::to_string(lower));
     ASSERT_EQ(result.exit_code, 0) << result.output << daemon.output();
 
     ContainerCgroup container(*root);
@@ -137,8 +135,7 @@ TEST(AttributionDaemonTest, EnospcWarningNamesTheWriterThatFilledIt) {
     ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
     test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
     ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
-    auto traced = test::run_command(
-        {"bash", "-c", "echo '" + fs.mount_point() + " warn' > " + daemon.run_dir() + "/config"});
+    auto traced = daemon.request(fs.mount_point() + " warn");
     ASSERT_EQ(traced.exit_code, 0) << traced.output << daemon.output();
 
     auto filled = test::run_command(
