@@ -12,6 +12,7 @@
 #include "probes/ext4_probes.h"
 #include "trace/bpf_trace_sync.h"
 #include "workloads.h"
+#include "support/sample_events.h"
 
 namespace fsev::bench {
 
@@ -34,7 +35,7 @@ std::map<std::string, Cost> run_round(const BenchConfig &config, const test::Loo
     BpfTraceSync sync(
         probes.traced_superblocks_map_fd(),
         [](const TraceEntry &, const fsev_threshold_step &, uint64_t, uint32_t) {}, [](bool) {});
-    TraceEntry entry = threshold_entry(1, fs, 1000, 500);
+    TraceEntry entry = test::trace_entry_for(fs, 1, TRACE_ALL, 1000, 500);
     sync.entry_created(entry);
     std::chrono::duration<double> time(config.seconds_per_run);
     auto before = program_stats(probes.program_fds());

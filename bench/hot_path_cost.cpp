@@ -15,6 +15,7 @@
 #include "measurements.h"
 #include "pipeline.h"
 #include "workloads.h"
+#include "support/sample_events.h"
 
 namespace fsev::bench {
 
@@ -91,7 +92,7 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     measure("untraced fs", untraced);
     uint64_t start = traced.available_blocks();
     // Far: both levels thousands of blocks away, the cheap counter read decides.
-    TraceEntry entry = threshold_entry(1, traced, 1000, 500);
+    TraceEntry entry = test::trace_entry_for(traced, 1, TRACE_ALL, 1000, 500);
     pipeline.trace_observer().entry_created(entry);
     measure("traced, levels far", traced);
     // Near: within the per-cpu margin (256 clusters on 2 CPUs) of L1 for the

@@ -57,22 +57,3 @@ void Pipeline::publish(const Event &event, uint64_t suppressed_before) {
 }
 
 }  // namespace fsev::bench
-
-namespace fsev::bench {
-
-TraceEntry threshold_entry(uint32_t id, const test::LoopExt4 &fs, uint64_t lower, uint64_t upper) {
-    TraceEntry entry;
-    entry.id = id;
-    entry.device = fs.device();
-    entry.types = TRACE_ALL;
-    entry.has_lower = true;
-    entry.has_upper = true;
-    entry.lower_level = lower;
-    entry.upper_level = upper;
-    entry.mount_point = fs.mount_point();
-    entry.fstype = "ext4";
-    entry.source = fs.loop_device();
-    return entry;
-}
-
-}  // namespace fsev::bench

@@ -51,9 +51,3 @@ class Pipeline {
 uint16_t bench_family_id();
 
 }  // namespace fsev::bench
-
-namespace fsev::bench {
-
-// A trace entry for `fs` with both thresholds (L1 = lower, L2 = upper).
-TraceEntry threshold_entry(uint32_t id, const test::LoopExt4 &fs, uint64_t lower, uint64_t upper);
-}  // namespace fsev::bench

@@ -11,6 +11,7 @@
 #include "measurements.h"
 #include "pipeline.h"
 #include "workloads.h"
+#include "support/sample_events.h"
 
 namespace fsev::bench {
 
@@ -98,7 +99,7 @@ Row ratio_row(const std::string &key, const std::string &figure, const std::stri
 void measure_workload_cost(const BenchConfig &config, Report &report) {
     test::LoopExt4 fs(bench_ext4(config, 256));
     Pipeline pipeline(bench_family_id());
-    TraceEntry entry = threshold_entry(2, fs, 1000, 500);
+    TraceEntry entry = test::trace_entry_for(fs, 2, TRACE_ALL, 1000, 500);
     pipeline.trace_observer().entry_created(entry);
     bool attached = true, traced = true;
 

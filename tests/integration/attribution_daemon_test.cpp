@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "attribution/cgroup_names.h"
+#include "support/cgroup_writer.h"
 #include "support/command.h"
 #include "support/daemon_process.h"
 #include "support/listener_process.h"
@@ -29,48 +30,21 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 
 // A cgroup v2 directory named like a docker container's systemd scope.
-class ContainerCgroup {
+class ContainerCgroup : public test::TestCgroup {
   public:
-    explicit ContainerCgroup(const std::string &root) {
-        char id[65];
-        std::snprintf(id, sizeof(id), "%08x%056x", static_cast<unsigned>(::getpid()), 0u);
-        short_id_ = std::string(id, 12);
-        path_ = root + "/docker-" + id + ".scope";
-        if (::mkdir(path_.c_str(), 0755) != 0)
-            throw std::runtime_error("mkdir " + path_ + ": " + std::strerror(errno));
-        relative_ = "/docker-" + std::string(id) + ".scope";
-    }
-    ~ContainerCgroup() { ::rmdir(path_.c_str()); }
-    ContainerCgroup(const ContainerCgroup &) = delete;
-    ContainerCgroup &operator=(const ContainerCgroup &) = delete;
+    explicit ContainerCgroup(const std::string &root) : test::TestCgroup(root, scope_name()) {}
 
-    const std::string &path() const { return path_; }
-    const std::string &relative() const { return relative_; }
-    const std::string &short_id() const { return short_id_; }
+    std::string relative() const { return "/" + scope_name(); }
+    std::string short_id() const { return container_id().substr(0, 12); }
 
   private:
-    std::string path_, relative_, short_id_;
-};
-
-// A child that joins `cgroup`, writes `bytes` to `file` with fsync, and exits.
-pid_t write_in_cgroup(const ContainerCgroup &cgroup, const std::string &file, size_t bytes) {
-    pid_t pid = ::fork();
-    if (pid != 0) return pid;
-    {
-        std::ofstream procs(cgroup.path() + "/cgroup.procs");
-        procs << ::getpid() << std::flush;
-        if (!procs) ::_exit(2);
+    static std::string container_id() {
+        char id[65];
+        std::snprintf(id, sizeof(id), "%08x%056x", static_cast<unsigned>(::getpid()), 0u);
+        return id;
     }
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) ::_exit(3);
-    std::string chunk(1 << 20, 'c');
-    for (size_t done = 0; done < bytes; done += chunk.size())
-        if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size()))
-            ::_exit(4);
-    ::fsync(fd);
-    ::close(fd);
-    ::_exit(0);
-}
+    static std::string scope_name() { return "docker-" + container_id() + ".scope"; }
+};
 
 TEST(AttributionDaemonTest, ThreshMessageMetricsAndWritersFileNameTheContainerThatFilledIt) {
     FSEV_REQUIRE_ROOT();
@@ -82,17 +56,14 @@ TEST(AttributionDaemonTest, ThreshMessageMetricsAndWritersFileNameTheContainerTh
     test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
     ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
     uint64_t lower = fs.available_blocks() - 1000;
-    auto result = test::run_command({"bash", "-c",
-                                     "echo '" + fs.mount_point() + " thr " + std::to_string(lower) +
-                                         "' > " + daemon.run_dir() + "/config"});
+    auto result = daemon.request(fs.mount_point() + " thr " + std::to_string(lower));
     ASSERT_EQ(result.exit_code, 0) << result.output << daemon.output();
 
     ContainerCgroup container(*root);
     constexpr size_t written = 12 << 20;  // 3072 blocks: past L1
-    pid_t writer = write_in_cgroup(container, fs.path("fill"), written);
-    int status = 0;
-    ASSERT_EQ(::waitpid(writer, &status, 0), writer);
-    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    pid_t writer =
+        test::start_writer(container, fs.path("fill"), 1 << 20, static_cast<int>(written >> 20));
+    ASSERT_EQ(test::wait_for_exit(writer), 0);
 
     json thresh;
     auto deadline = std::chrono::steady_clock::now() + 15s;
@@ -137,8 +108,7 @@ TEST(AttributionDaemonTest, EnospcWarningNamesTheWriterThatFilledIt) {
     ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
     test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
     ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
-    auto traced = test::run_command(
-        {"bash", "-c", "echo '" + fs.mount_point() + " warn' > " + daemon.run_dir() + "/config"});
+    auto traced = daemon.request(fs.mount_point() + " warn");
     ASSERT_EQ(traced.exit_code, 0) << traced.output << daemon.output();
 
     auto filled = test::run_command(

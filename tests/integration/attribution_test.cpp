@@ -20,6 +20,7 @@
 #include "attribution/writer_counts.h"
 #include "attribution/writer_windows.h"
 #include "fsev/bpf_shared.h"
+#include "support/cgroup_writer.h"
 #include "support/kernel_probes_fixture.h"
 #include "support/loop_ext4.h"
 
@@ -29,58 +30,9 @@ namespace {
 using namespace std::chrono_literals;
 using test::LoopExt4;
 using test::LoopExt4Options;
-
-// A cgroup v2 directory of its own, removed when done.
-class TestCgroup {
-  public:
-    TestCgroup(const std::string &root, const std::string &name) : path_(root + "/" + name) {
-        if (::mkdir(path_.c_str(), 0755) != 0)
-            throw std::runtime_error("mkdir " + path_ + ": " + std::strerror(errno));
-        struct stat status {};
-        ::stat(path_.c_str(), &status);
-        id_ = status.st_ino;
-    }
-    ~TestCgroup() { ::rmdir(path_.c_str()); }
-    TestCgroup(const TestCgroup &) = delete;
-    TestCgroup &operator=(const TestCgroup &) = delete;
-
-    const std::string &path() const { return path_; }
-    uint64_t id() const { return id_; }
-
-  private:
-    std::string path_;
-    uint64_t id_ = 0;
-};
-
-// Starts a process that joins `cgroup`, then writes `chunks` chunks of
-// `chunk_bytes` to `file`, one every 40 ms, fsyncs and exits.
-pid_t start_writer(const TestCgroup &cgroup, const std::string &file, size_t chunk_bytes,
-                   int chunks) {
-    pid_t pid = ::fork();
-    if (pid != 0) return pid;
-    {
-        std::ofstream procs(cgroup.path() + "/cgroup.procs");
-        procs << ::getpid() << std::flush;
-        if (!procs) ::_exit(2);
-    }
-    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) ::_exit(3);
-    std::vector<char> chunk(chunk_bytes, 'w');
-    for (int i = 0; i < chunks; i++) {
-        if (::write(fd, chunk.data(), chunk.size()) != static_cast<ssize_t>(chunk.size()))
-            ::_exit(4);
-        std::this_thread::sleep_for(40ms);
-    }
-    ::fsync(fd);
-    ::close(fd);
-    ::_exit(0);
-}
-
-int wait_for_exit(pid_t pid) {
-    int status = 0;
-    if (::waitpid(pid, &status, 0) != pid) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+using test::start_writer;
+using test::TestCgroup;
+using test::wait_for_exit;
 
 std::string own_comm() {
     std::ifstream in("/proc/self/comm");
@@ -106,8 +58,8 @@ TEST_F(AttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFivePercen
                          read_writer_counts(probes_->writers_map_fd()));
     constexpr int chunks = 20;
     constexpr size_t slow_chunk = 256 << 10, fast_chunk = 1 << 20;
-    pid_t slow_pid = start_writer(slow, fs.path("slow"), slow_chunk, chunks);
-    pid_t fast_pid = start_writer(fast, fs.path("fast"), fast_chunk, chunks);
+    pid_t slow_pid = start_writer(slow, fs.path("slow"), slow_chunk, chunks, 40ms);
+    pid_t fast_pid = start_writer(fast, fs.path("fast"), fast_chunk, chunks, 40ms);
     // This process, in no container of the test's, writes too.
     constexpr uint64_t own_bytes = 2 << 20;
     fs.write_file("own", own_bytes, /*sync_file=*/true);

@@ -23,6 +23,7 @@
 
 #include "support/command.h"
 #include "support/daemon_process.h"
+#include "support/eventually.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
 #include "support/temp_dir.h"
@@ -31,17 +32,7 @@ namespace fsev {
 namespace {
 
 using namespace std::chrono_literals;
-
-// Polls `condition` until it holds or 10 s pass (the daemon reacts to the
-// mount table asynchronously). Not a timing assertion: only an upper bound.
-bool eventually(const std::function<bool()> &condition) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
+using test::eventually;
 
 std::string quoted(const std::string &text) {
     return "'" + text + "'";

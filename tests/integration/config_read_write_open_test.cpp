@@ -14,18 +14,14 @@
 #include <vector>
 
 #include "support/daemon_process.h"
+#include "support/file_text.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
 
 namespace fsev {
 namespace {
 
-std::string read_text(const std::string &path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+using test::file_text;
 
 // One writev() of `text` in iovecs of `piece` bytes on a file opened O_RDWR;
 // the byte count, or -errno.
@@ -68,14 +64,14 @@ TEST(ConfigReadWriteOpen, AWritevWithinOneRequestIsOneBatchWhateverItsLayout) {
                          std::to_string(layout.piece));
             ASSERT_LE((bad.size() + layout.piece - 1) / layout.piece, 255u);  // + page crossings
             EXPECT_EQ(writev_read_write(config, bad, layout.piece), -EINVAL);
-            EXPECT_EQ(read_text(config), "");
+            EXPECT_EQ(file_text(config), "");
             std::string good = bad.substr(0, bad.rfind(';')) + "; " + mnt + " err";
             EXPECT_EQ(writev_read_write(config, good, layout.piece),
                       static_cast<ssize_t>(good.size()));
-            EXPECT_EQ(read_text(config).substr(read_text(config).find(' ')),
+            EXPECT_EQ(file_text(config).substr(file_text(config).find(' ')),
                       entry.substr(entry.find(' ')));
             std::ofstream(config) << " ";  // clears the table
-            ASSERT_EQ(read_text(config), "");
+            ASSERT_EQ(file_text(config), "");
         }
     }
 }

@@ -15,6 +15,7 @@
 
 #include "support/command.h"
 #include "support/daemon_process.h"
+#include "support/eventually.h"
 #include "support/loop_ext4.h"
 #include "support/metrics_text.h"
 #include "support/network.h"
@@ -25,15 +26,7 @@ namespace fsev {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()> &condition) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
+using test::eventually;
 
 std::string regex_escaped(const std::string &text) {
     static const std::regex special(R"([.^$|()\[\]{}*+?\\])");

@@ -20,6 +20,7 @@
 
 #include "support/command.h"
 #include "support/daemon_process.h"
+#include "support/file_text.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
 
@@ -27,14 +28,8 @@ namespace fsev {
 namespace {
 
 using namespace std::chrono_literals;
+using test::file_text;
 using Clock = std::chrono::steady_clock;
-
-std::string read_text(const std::string &path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
 
 // A child that writes `request` to `config` (one write call) and exits 0 on
 // success, else with the errno.
@@ -111,7 +106,7 @@ TEST_F(ConfigWriteInterruptTest, KilledWritersOnAHungFilesystemGoAtOnceAndNothin
     ASSERT_EQ(::waitpid(good, &status, 0), good);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << daemon.output();
     EXPECT_LT(Clock::now() - started, 3s);
-    EXPECT_EQ(read_text(config),
+    EXPECT_EQ(file_text(config),
               "1 " + fs.mount_point() + " ext4 " + fs.loop_device() + " (info - -)\n");
     EXPECT_NE(daemon.wait_for_line(std::regex("refused: the writer was interrupted"), 5s), "")
         << daemon.output();

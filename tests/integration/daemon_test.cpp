@@ -117,9 +117,7 @@ TEST_F(DaemonTest, KeepsOnlyTheCapabilitiesItNeedsAndSaysWhich) {
     // Still does its job without them: a warn entry attaches a program at
     // run time, and SIGTERM unmounts the run directory.
     test::LoopExt4 fs;
-    auto write = test::run_command(
-        {"bash", "-c",
-         "echo '" + fs.mount_point() + " warn,thr 10' > " + daemon.run_dir() + "/config"});
+    auto write = daemon.request(fs.mount_point() + " warn,thr 10");
     EXPECT_EQ(write.exit_code, 0) << write.output << daemon.output();
     EXPECT_EQ(daemon.stop(SIGTERM), 0) << daemon.output();
     EXPECT_FALSE(test::is_mounted(daemon.run_dir()));
@@ -178,11 +176,7 @@ TEST_F(DaemonTest, TheSyscallExitProgramRunsOnlyWhileAnEntryAsksForWarn) {
     std::string id = sys_exit_program_id(daemon);
     ASSERT_NE(id, "") << daemon.output();
     EXPECT_FALSE(program_has_a_link(id)) << "no entry: nothing runs on every syscall";
-    auto request = [&](const std::string &text) {
-        return test::run_command(
-                   {"bash", "-c", "echo '" + text + "' > " + daemon.run_dir() + "/config"})
-            .exit_code;
-    };
+    auto request = [&](const std::string &text) { return daemon.request(text).exit_code; };
     ASSERT_EQ(request(fs.mount_point() + " thr,err 100"), 0);
     EXPECT_FALSE(program_has_a_link(id)) << "no entry asks for warn";
     ASSERT_EQ(request(fs.mount_point() + " warn"), 0);

@@ -24,23 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
-
-// Messages about `device` received so far, waiting until there are
-// `count` or `timeout` passed.
-std::vector<json> about(test::ListenerProcess &listener, dev_t device, size_t count,
-                        std::chrono::milliseconds timeout) {
-    auto deadline = Clock::now() + timeout;
-    std::vector<json> mine;
-    do {
-        mine.clear();
-        for (const json &message : listener.wait_for_json(SIZE_MAX, 100ms))
-            if (message.value("dev_minor", -1) == static_cast<int>(minor(device)) &&
-                message.value("dev_major", -1) == static_cast<int>(major(device)))
-                mine.push_back(message);
-    } while (mine.size() < count && Clock::now() < deadline);
-    return mine;
-}
 
 // The events about a `type` filesystem traced for `err` whose disk fails
 // under a change that is in memory only, once that change is forced out
@@ -53,25 +36,29 @@ class DeviceErrors : public ::testing::Test {
             skipped_ = why;
             return {};
         }
-        if (!test::filesystem_available(type)) {
-            skipped_ = type + " or mkfs." + type + " is missing";
-            return {};
-        }
-        fs_ = std::make_unique<test::MappedFilesystem>(type, size_mib);
-        return errors_after_failure(
-            fs_->mount_point(), fs_->device(), [this] { fs_->fail_all_io(); }, count);
+        return errors_of_disk<test::MappedFilesystem>(type, size_mib, count,
+                                                      &test::MappedFilesystem::fail_all_io);
     }
 
     // The same on a disk that runs out of room under the filesystem.
     std::vector<json> errors_of_starved_disk(const std::string &type, uint64_t size_mib,
                                              size_t count) {
+        return errors_of_disk<test::StarvedFilesystem>(type, size_mib, count,
+                                                       &test::StarvedFilesystem::starve);
+    }
+
+    // A `Disk` filesystem of `type`, made to fail by `fail`.
+    template <typename Disk>
+    std::vector<json> errors_of_disk(const std::string &type, uint64_t size_mib, size_t count,
+                                     void (Disk::*fail)()) {
         if (!test::filesystem_available(type)) {
             skipped_ = type + " or mkfs." + type + " is missing";
             return {};
         }
-        starved_ = std::make_unique<test::StarvedFilesystem>(type, size_mib);
+        auto disk = std::make_shared<Disk>(type, size_mib);
+        disk_ = disk;
         return errors_after_failure(
-            starved_->mount_point(), starved_->device(), [this] { starved_->starve(); }, count);
+            disk->mount_point(), disk->device(), [&] { ((*disk).*fail)(); }, count);
     }
 
     std::vector<json> errors_after_failure(const std::string &mount_point, dev_t device,
@@ -81,19 +68,26 @@ class DeviceErrors : public ::testing::Test {
         listener_ = std::make_unique<test::ListenerProcess>(
             std::vector<std::string>{"--json", "--run-dir", daemon_->run_dir()});
         EXPECT_TRUE(listener_->wait_until_listening(10s)) << listener_->errors();
-        auto result = test::run_command(
-            {"bash", "-c", "echo '" + mount_point + " err' > " + daemon_->run_dir() + "/config"});
+        auto result = daemon_->request(mount_point + " err");
         EXPECT_EQ(result.exit_code, 0) << result.output << daemon_->output();
 
         test::run_checked({"bash", "-c", "echo data > " + mount_point + "/file"});
         fail();
         test::run_command({"sync", "-f", mount_point});
-        return about(*listener_, device, count, 20s);
+        return listener_->wait_for_json_about(device, count, 20s);
+    }
+
+    // btrfs aborting a transaction: an internal error, then the switch to read-only.
+    void expect_error_then_read_only(const std::vector<json> &errors) {
+        ASSERT_EQ(errors.size(), 2u) << listener_->output() << daemon_->output();
+        EXPECT_EQ(errors[0]["type"], "ERR");
+        EXPECT_EQ(errors[0]["event"], "FS_ERR_INTERNAL") << errors[0].dump();
+        EXPECT_EQ(errors[1]["type"], "ERR");
+        EXPECT_EQ(errors[1]["event"], "FS_ERR_RO_REMOUNT") << errors[1].dump();
     }
 
     std::string skipped_;
-    std::unique_ptr<test::MappedFilesystem> fs_;
-    std::unique_ptr<test::StarvedFilesystem> starved_;
+    std::shared_ptr<void> disk_;  // the failing filesystem, kept until the daemon has stopped
     std::unique_ptr<test::DaemonProcess> daemon_;
     std::unique_ptr<test::ListenerProcess> listener_;
 };
@@ -114,11 +108,7 @@ TEST_F(DeviceErrors, BtrfsOnAFailingDiskReportsAnErrorAndTheSwitchToReadOnly) {
     // read-only, and syncfs fails with EIO.
     std::vector<json> errors = errors_of_failing_disk("btrfs", 256, 2);
     if (!skipped_.empty()) GTEST_SKIP() << skipped_;
-    ASSERT_EQ(errors.size(), 2u) << listener_->output() << daemon_->output();
-    EXPECT_EQ(errors[0]["type"], "ERR");
-    EXPECT_EQ(errors[0]["event"], "FS_ERR_INTERNAL") << errors[0].dump();
-    EXPECT_EQ(errors[1]["type"], "ERR");
-    EXPECT_EQ(errors[1]["event"], "FS_ERR_RO_REMOUNT") << errors[1].dump();
+    expect_error_then_read_only(errors);
 }
 
 TEST_F(DeviceErrors, BtrfsOnADiskThatRunsOutOfRoomReportsAnErrorAndTheSwitchToReadOnly) {
@@ -127,11 +117,7 @@ TEST_F(DeviceErrors, BtrfsOnADiskThatRunsOutOfRoomReportsAnErrorAndTheSwitchToRe
     // file cannot grow, so the commit's writes to new places fail.
     std::vector<json> errors = errors_of_starved_disk("btrfs", 256, 2);
     if (!skipped_.empty()) GTEST_SKIP() << skipped_;
-    ASSERT_EQ(errors.size(), 2u) << listener_->output() << daemon_->output();
-    EXPECT_EQ(errors[0]["type"], "ERR");
-    EXPECT_EQ(errors[0]["event"], "FS_ERR_INTERNAL") << errors[0].dump();
-    EXPECT_EQ(errors[1]["type"], "ERR");
-    EXPECT_EQ(errors[1]["event"], "FS_ERR_RO_REMOUNT") << errors[1].dump();
+    expect_error_then_read_only(errors);
 }
 
 }  // namespace

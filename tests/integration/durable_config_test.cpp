@@ -24,6 +24,7 @@
 #include "config/state_file.h"
 #include "config/trace_table.h"
 #include "support/daemon_process.h"
+#include "support/file_text.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
 #include "support/temp_dir.h"
@@ -32,6 +33,7 @@ namespace fsev {
 namespace {
 
 using namespace std::chrono_literals;
+using test::file_text;
 
 // A listing as the set of requests that would rebuild it: what a restart
 // must restore (ids are handed out afresh, so they are left out).
@@ -42,13 +44,6 @@ std::vector<std::string> setup_of(const std::string &listing) {
         if (!line.empty()) requests.push_back(request_for_listing_line(line));
     std::sort(requests.begin(), requests.end());
     return requests;
-}
-
-std::string read_file(const std::string &path) {
-    std::ifstream file(path);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
 }
 
 // One write() of `text` to the config file: 0 on success, else the errno.
@@ -103,7 +98,7 @@ class DurableConfigTest : public ::testing::Test {
         return *filesystems.back();
     }
     std::string config() const { return run_dir + "/config"; }
-    std::string listing() const { return read_file(config()); }
+    std::string listing() const { return file_text(config()); }
     // The set-up the accepted writes make, computed by the same table logic
     // with the test's own view of the filesystems.
     std::vector<std::string> model_of(const std::vector<std::string> &writes) {
@@ -185,16 +180,16 @@ TEST_F(DurableConfigTest, AFilesystemGoneAcrossARestartIsReportedOnStderr) {
         << daemon->output();
     EXPECT_EQ(setup_of(listing()), std::vector<std::string>{a.mount_point() + " info"});
     // Kept on disk until the next accepted write describes the live set-up.
-    EXPECT_NE(read_file(state_file).find(gone), std::string::npos);
+    EXPECT_NE(file_text(state_file).find(gone), std::string::npos);
 }
 
 TEST_F(DurableConfigTest, ARefusedWriteIsNotRecorded) {
     auto &a = add_filesystem();
     start_daemon();
     ASSERT_EQ(write_config(config(), a.mount_point() + " info"), 0);
-    std::string recorded = read_file(state_file);
+    std::string recorded = file_text(state_file);
     EXPECT_EQ(write_config(config(), a.mount_point() + " warn; /no/such/path info"), ENOENT);
-    EXPECT_EQ(read_file(state_file), recorded);
+    EXPECT_EQ(file_text(state_file), recorded);
 }
 
 // The fault suite: faults at random moments while a stream of writes goes

@@ -11,6 +11,7 @@
 #include <regex>
 
 #include "support/command.h"
+#include "support/daemon_and_listener.h"
 #include "support/daemon_process.h"
 #include "support/listener_process.h"
 #include "support/loop_ext4.h"
@@ -23,22 +24,12 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 
-class EndToEndTest : public ::testing::Test {
+class EndToEndTest : public test::DaemonAndListenerTest {
   protected:
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
         fs_ = std::make_unique<test::LoopExt4>();
-        daemon_ = std::make_unique<test::DaemonProcess>();
-        ASSERT_TRUE(daemon_->wait_until_ready()) << daemon_->output();
-        listener_ = std::make_unique<test::ListenerProcess>(
-            std::vector<std::string>{"--json", "--run-dir", daemon_->run_dir()});
-        ASSERT_TRUE(listener_->wait_until_listening(10s)) << listener_->errors();
-    }
-
-    void request(const std::string &text) {
-        auto result = test::run_command(
-            {"bash", "-c", "echo '" + text + "' > " + daemon_->run_dir() + "/config"});
-        ASSERT_EQ(result.exit_code, 0) << result.output << daemon_->output();
+        start_daemon_and_listener();
     }
 
     // Messages of our filesystem's trace entry (other daemons on this machine
@@ -74,8 +65,6 @@ class EndToEndTest : public ::testing::Test {
     }
 
     std::unique_ptr<test::LoopExt4> fs_;
-    std::unique_ptr<test::DaemonProcess> daemon_;
-    std::unique_ptr<test::ListenerProcess> listener_;
 };
 
 TEST_F(EndToEndTest, ThresholdCrossingsReachTheDaemonsStdoutAndAnUnprivilegedListener) {
@@ -154,8 +143,7 @@ TEST(EndToEndReadOnly, AnErrorsReadOnlySwitchShowsInMetrics) {
     test::LoopExt4 fs(options);
     test::DaemonProcess daemon;
     ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
-    auto written = test::run_command(
-        {"bash", "-c", "echo '" + fs.mount_point() + " err' > " + daemon.run_dir() + "/config"});
+    auto written = daemon.request(fs.mount_point() + " err");
     ASSERT_EQ(written.exit_code, 0) << written.output;
     std::string sample = "fsev_read_only{device=\"" + fs.loop_device() +
                          "\",fstype=\"ext4\",mountpoint=\"" + fs.mount_point() +

@@ -61,8 +61,7 @@ TEST(FilesystemModules, XfsLoadedAfterStartReportsShutdowns) {
     test::LoopFilesystem fs("xfs", 300);
     // The config write itself makes the daemon look for new modules, even
     // before its mount watcher has seen the mount.
-    auto result = test::run_command(
-        {"bash", "-c", "echo '" + fs.mount_point() + " err' > " + daemon.run_dir() + "/config"});
+    auto result = daemon.request(fs.mount_point() + " err");
     ASSERT_EQ(result.exit_code, 0) << result.output << daemon.output();
     EXPECT_NE(daemon.wait_for_line(std::regex("module xfs loaded since start: attached "
                                               "programs on .*xfs_force_shutdown"),

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "support/command.h"
+#include "support/daemon_and_listener.h"
 #include "support/daemon_process.h"
 #include "support/listener_process.h"
 #include "support/loop_ext4.h"
@@ -32,16 +33,12 @@ using nlohmann::json;
 constexpr int kHorizonSeconds = 6;
 constexpr uint64_t kMiB = 1 << 20;
 
-class FullSoonTest : public ::testing::Test {
+class FullSoonTest : public test::DaemonAndListenerTest {
   protected:
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
         fs_ = std::make_unique<test::LoopExt4>();
-        daemon_ = std::make_unique<test::DaemonProcess>();
-        ASSERT_TRUE(daemon_->wait_until_ready()) << daemon_->output();
-        listener_ = std::make_unique<test::ListenerProcess>(
-            std::vector<std::string>{"--json", "--run-dir", daemon_->run_dir()});
-        ASSERT_TRUE(listener_->wait_until_listening(10s)) << listener_->errors();
+        start_daemon_and_listener();
     }
 
     uint64_t available_bytes() const {
@@ -56,11 +53,9 @@ class FullSoonTest : public ::testing::Test {
         uint64_t block = fs_->block_size();
         uint64_t upper = (available_bytes() - upper_mib * kMiB) / block;
         uint64_t lower = upper + 256;
-        auto result = test::run_command({"bash", "-c",
-                                         "echo '" + fs_->mount_point() + " thr " +
-                                             std::to_string(lower) + " " + std::to_string(upper) +
-                                             " predict " + std::to_string(kHorizonSeconds) +
-                                             "s' > " + daemon_->run_dir() + "/config"});
+        auto result = daemon_->request(fs_->mount_point() + " thr " + std::to_string(lower) + " " +
+                                       std::to_string(upper) + " predict " +
+                                       std::to_string(kHorizonSeconds) + "s");
         EXPECT_EQ(result.exit_code, 0) << result.output << daemon_->output();
         return upper * block;
     }
@@ -77,8 +72,6 @@ class FullSoonTest : public ::testing::Test {
     }
 
     std::unique_ptr<test::LoopExt4> fs_;
-    std::unique_ptr<test::DaemonProcess> daemon_;
-    std::unique_ptr<test::ListenerProcess> listener_;
 };
 
 // Appends to `fd` at `bytes_per_second` in 64 KiB writes until `until`

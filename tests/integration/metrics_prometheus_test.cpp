@@ -93,10 +93,8 @@ TEST_F(MetricsPrometheusTest, ThresholdAlertFiresReachesAWebhookAndAvailableByte
 
     uint64_t lower = start_blocks - 1024;  // 4 MiB taken
     uint64_t upper = start_blocks - 2048;  // 8 MiB taken
-    auto written =
-        test::run_command({"bash", "-c",
-                           "echo '" + fs.mount_point() + " thr " + std::to_string(lower) + " " +
-                               std::to_string(upper) + "' > " + daemon.run_dir() + "/config"});
+    auto written = daemon.request(fs.mount_point() + " thr " + std::to_string(lower) + " " +
+                                  std::to_string(upper));
     ASSERT_EQ(written.exit_code, 0) << written.output << daemon.output();
     std::string listing = test::run_checked({"cat", daemon.run_dir() + "/config"});
     std::string trace_id = listing.substr(0, listing.find(' '));

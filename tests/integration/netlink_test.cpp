@@ -26,6 +26,7 @@
 #include "support/daemon_process.h"
 #include "support/listener_process.h"
 #include "support/root_required.h"
+#include "support/sample_events.h"
 
 namespace fsev {
 namespace {
@@ -33,6 +34,7 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using test::ListenerProcess;
+using test::sample_event;
 
 // Other worktrees' tests and daemons may multicast on the same group at the
 // same time; a family id of our own keeps their messages out of ours.
@@ -45,21 +47,6 @@ NetlinkChannel private_channel() {
 std::vector<std::string> channel_flags(const NetlinkChannel &channel) {
     return {"--family-id", std::to_string(channel.family_id), "--group",
             std::to_string(channel.group)};
-}
-
-Event event_of(uint32_t type, uint32_t id) {
-    Event event;
-    event.type = type;
-    event.id = id;
-    event.trace_id = 7;
-    event.has_device = true;
-    event.dev_major = 7;
-    event.dev_minor = 42;
-    event.caused_pid = 4242;
-    event.available_blocks = 9000;
-    event.direction = FS_EVENT_DIR_FILLING;
-    event.block_size = 4096;
-    return event;
 }
 
 // A temporary run directory any user can read, holding a `netlink` file.
@@ -107,13 +94,13 @@ TEST_F(NetlinkTest, EveryShapeReachesAnUnprivilegedListenerAsJson) {
     ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
 
     publisher.publish(message_for_new_trace(7, "/srv/data"));
-    Event umount = event_of(FS_EVENT_INFO, FS_INFO_UMOUNT);
+    Event umount = sample_event(FS_EVENT_INFO, FS_INFO_UMOUNT);
     umount.has_device = false;
     umount.caused_pid = 0;
     publisher.deliver(umount);
-    publisher.deliver(event_of(FS_EVENT_WARN, FS_WARN_ENOSPC));
-    publisher.deliver(event_of(FS_EVENT_ERR, FS_ERR_RO_REMOUNT));
-    publisher.deliver(event_of(FS_EVENT_THRESH, FS_THRESH_LR_REACHED));
+    publisher.deliver(sample_event(FS_EVENT_WARN, FS_WARN_ENOSPC));
+    publisher.deliver(sample_event(FS_EVENT_ERR, FS_ERR_RO_REMOUNT));
+    publisher.deliver(sample_event(FS_EVENT_THRESH, FS_THRESH_LR_REACHED));
     EXPECT_EQ(publisher.messages_sent(), 5u);
     EXPECT_EQ(publisher.send_errors(), 0u);
 
@@ -149,7 +136,7 @@ TEST_F(NetlinkTest, ListenerFindsTheChannelInTheRunDirectoryAndPrintsHumanLines)
 
     stranger.publish(message_for_new_trace(99, "/not/ours"));
     publisher.publish(message_for_new_trace(7, "/mnt/with space"));
-    publisher.deliver(event_of(FS_EVENT_THRESH, FS_THRESH_UR_REACHED));
+    publisher.deliver(sample_event(FS_EVENT_THRESH, FS_THRESH_UR_REACHED));
 
     std::vector<std::string> lines = listener.wait_for_lines(2, 10s);
     ASSERT_EQ(lines.size(), 2u) << listener.output() << listener.errors();
@@ -326,7 +313,7 @@ TEST_F(NetlinkTest, AnRfcStyleConsumerReadsOurMessagesUnchanged) {
     ASSERT_EQ(::setsockopt(socket.get(), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &group, sizeof group),
               0);
     FsEventPublisher publisher(channel);
-    publisher.deliver(event_of(FS_EVENT_THRESH, FS_THRESH_UR_REACHED));
+    publisher.deliver(sample_event(FS_EVENT_THRESH, FS_THRESH_UR_REACHED));
 
     char buffer[8192];
     const nlmsghdr *header = nullptr;

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "support/command.h"
+#include "support/daemon_and_listener.h"
 #include "support/daemon_process.h"
 #include "support/listener_process.h"
 #include "support/loop_filesystem.h"
@@ -36,40 +37,22 @@ uint64_t size_mib_of(const std::string &type) {
     return type == "xfs" ? 300 : type == "btrfs" ? 256 : 64;
 }
 
-class OtherFilesystemTest : public ::testing::TestWithParam<std::string> {
+class OtherFilesystemTest : public test::DaemonAndListenerTest,
+                            public ::testing::WithParamInterface<std::string> {
   protected:
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
         if (!test::filesystem_available(GetParam()))
             GTEST_SKIP() << GetParam() << ": not offered by this kernel or mkfs missing";
         fs_ = std::make_unique<test::LoopFilesystem>(GetParam(), size_mib_of(GetParam()));
-        daemon_ = std::make_unique<test::DaemonProcess>();
-        ASSERT_TRUE(daemon_->wait_until_ready()) << daemon_->output();
-        listener_ = std::make_unique<test::ListenerProcess>(
-            std::vector<std::string>{"--json", "--run-dir", daemon_->run_dir()});
-        ASSERT_TRUE(listener_->wait_until_listening(10s)) << listener_->errors();
-    }
-
-    void request(const std::string &text) {
-        auto result = test::run_command(
-            {"bash", "-c", "echo '" + text + "' > " + daemon_->run_dir() + "/config"});
-        ASSERT_EQ(result.exit_code, 0) << result.output << daemon_->output();
+        start_daemon_and_listener();
     }
 
     // Events of our filesystem received so far (other daemons on this
     // machine may share the multicast group), waiting until there are
     // `count` or `timeout` passed.
     std::vector<json> ours(size_t count, std::chrono::milliseconds timeout) {
-        auto deadline = Clock::now() + timeout;
-        std::vector<json> mine;
-        do {
-            mine.clear();
-            for (const json &message : listener_->wait_for_json(SIZE_MAX, 20ms))
-                if (message.contains("dev_minor") && message["dev_minor"] == minor(fs_->device()) &&
-                    message["dev_major"] == major(fs_->device()))
-                    mine.push_back(message);
-        } while (mine.size() < count && Clock::now() < deadline);
-        return mine;
+        return listener_->wait_for_json_about(fs_->device(), count, timeout);
     }
 
     static std::string name(const json &message) {
@@ -90,8 +73,6 @@ class OtherFilesystemTest : public ::testing::TestWithParam<std::string> {
     }
 
     std::unique_ptr<test::LoopFilesystem> fs_;
-    std::unique_ptr<test::DaemonProcess> daemon_;
-    std::unique_ptr<test::ListenerProcess> listener_;
 };
 
 // How long after the change the crossing may arrive: the activity
@@ -198,8 +179,8 @@ TEST(TmpfsInodes, RunningOutOfInodesWarnsENOSPCMeta) {
     ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
     test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
     ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
-    test::run_checked(
-        {"bash", "-c", "echo '" + fs.mount_point() + " warn' > " + daemon.run_dir() + "/config"});
+    auto traced = daemon.request(fs.mount_point() + " warn");
+    ASSERT_EQ(traced.exit_code, 0) << traced.output << daemon.output();
     int created = 0;
     errno = 0;
     while (created < 64 && fs.write_file("f" + std::to_string(created), 0)) ++created;

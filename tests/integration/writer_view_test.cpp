@@ -22,6 +22,8 @@
 
 #include "support/command.h"
 #include "support/daemon_process.h"
+#include "support/eventually.h"
+#include "support/file_text.h"
 #include "support/loop_ext4.h"
 #include "support/metrics_text.h"
 #include "support/network.h"
@@ -32,22 +34,8 @@ namespace fsev {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()> &condition) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
-
-std::string read_text(const std::string &path) {
-    std::ifstream file(path);
-    std::stringstream text;
-    text << file.rdbuf();
-    return text.str();
-}
+using test::eventually;
+using test::file_text;
 
 class WriterViewTest : public ::testing::Test {
   protected:
@@ -64,7 +52,7 @@ class WriterViewTest : public ::testing::Test {
         temp.reset();
     }
     std::string config() const { return daemon->run_dir() + "/config"; }
-    std::string listing() const { return read_text(config()); }
+    std::string listing() const { return file_text(config()); }
     std::string metrics() const {
         test::HttpResponse response = test::http_get(daemon->metrics_port(), "/metrics");
         EXPECT_EQ(response.status, 200) << response.error;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "support/file_text.h"
 #include "support/network.h"
 #include "support/served_process.h"
 

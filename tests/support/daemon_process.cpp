@@ -139,6 +139,10 @@ bool DaemonProcess::wait_until_ready(std::chrono::milliseconds timeout) {
     return !wait_for_line(std::regex("^fsev-bpf: ready"), timeout).empty();
 }
 
+CommandResult DaemonProcess::request(const std::string &text) const {
+    return run_command({"bash", "-c", "echo '" + text + "' > " + run_dir_ + "/config"});
+}
+
 int DaemonProcess::stop(int signal_number) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, signal_number);

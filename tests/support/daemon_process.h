@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "support/command.h"
+
 namespace fsev::test {
 
 // The real build/fsev-bpf started as a child process with its stdout and
@@ -30,6 +32,9 @@ class DaemonProcess {
     // status (-1 if killed).
     int stop(int signal_number = 15);
     const std::string &run_dir() const { return run_dir_; }
+    // Writes `text` to the run directory's config file as a user would
+    // (`echo 'TEXT' > config`); the shell's exit code and output.
+    CommandResult request(const std::string &text) const;
     // The /metrics port chosen when the arguments named none (else 0).
     int metrics_port() const { return metrics_port_; }
     const std::string &output() const { return output_; }

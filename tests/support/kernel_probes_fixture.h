@@ -21,6 +21,7 @@
 #include "probes/ext4_probes.h"
 #include "support/loop_ext4.h"
 #include "support/root_required.h"
+#include "support/sample_events.h"
 #include "trace/bpf_trace_sync.h"
 
 namespace fsev::test {
@@ -56,17 +57,7 @@ class KernelProbesFixture : public ::testing::Test {
 
     TraceEntry trace(const LoopExt4 &fs, uint32_t types, std::optional<uint64_t> lower = {},
                      std::optional<uint64_t> upper = {}) {
-        TraceEntry entry;
-        entry.id = ++next_id_;
-        entry.device = fs.device();
-        entry.types = types;
-        entry.has_lower = lower.has_value();
-        entry.has_upper = upper.has_value();
-        entry.lower_level = lower.value_or(0);
-        entry.upper_level = upper.value_or(0);
-        entry.mount_point = fs.mount_point();
-        entry.fstype = "ext4";
-        entry.source = fs.loop_device();
+        TraceEntry entry = trace_entry_for(fs, ++next_id_, types, lower, upper);
         kernel_->entry_created(entry);
         return entry;
     }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,6 +158,20 @@ std::vector<nlohmann::json> ListenerProcess::wait_for_json(size_t count,
     for (const auto &line : wait_for_lines(count, timeout))
         objects.push_back(nlohmann::json::parse(line));
     return objects;
+}
+
+std::vector<nlohmann::json> ListenerProcess::wait_for_json_about(
+    dev_t device, size_t count, std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    std::vector<nlohmann::json> about;
+    do {
+        about.clear();
+        for (const nlohmann::json &message : wait_for_json(SIZE_MAX, std::chrono::milliseconds(20)))
+            if (message.value("dev_major", -1) == static_cast<int>(major(device)) &&
+                message.value("dev_minor", -1) == static_cast<int>(minor(device)))
+                about.push_back(message);
+    } while (about.size() < count && Clock::now() < deadline);
+    return about;
 }
 
 int ListenerProcess::wait_for_exit(std::chrono::milliseconds timeout) {

@@ -32,6 +32,11 @@ class ListenerProcess {
     std::vector<std::string> wait_for_lines(size_t count, std::chrono::milliseconds timeout);
     // The same lines parsed as JSON (run with --json).
     std::vector<nlohmann::json> wait_for_json(size_t count, std::chrono::milliseconds timeout);
+    // The JSON messages about `device` (by dev_major and dev_minor: other
+    // daemons on the machine may share the group) received so far, waiting
+    // until there are `count` or `timeout` passed.
+    std::vector<nlohmann::json> wait_for_json_about(dev_t device, size_t count,
+                                                    std::chrono::milliseconds timeout);
     // Waits until stderr contains `text`.
     bool wait_for_error_text(const std::string &text, std::chrono::milliseconds timeout);
     // Waits until stdout contains `text`.

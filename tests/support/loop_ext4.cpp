@@ -2,17 +2,13 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <vector>
 
 #include "model/device.h"
-#include "support/command.h"
-#include "support/scratch_mount.h"
 
 namespace fsev::test {
 
@@ -29,65 +25,31 @@ std::vector<std::string> split_words(const std::string &text) {
     return words;
 }
 
-std::vector<std::string> mount_command(const std::string &options, const std::string &device,
-                                       const std::string &mount_point) {
-    std::vector<std::string> command = {"mount", "-t", "ext4"};
-    if (!options.empty()) command.insert(command.end(), {"-o", options});
-    command.insert(command.end(), {device, mount_point});
-    return command;
-}
-
 }  // namespace
 
-LoopExt4::LoopExt4(const LoopExt4Options &options) : mount_options_(options.mount_options) {
-    directory_ = make_scratch_directory(options.parent_directory);
-    image_ = directory_ + "/ext4.img";
-    mount_point_ = directory_ + "/mnt";
-    try {
-        std::filesystem::create_directory(mount_point_);
-        run_checked({"truncate", "-s", std::to_string(options.size_mib) + "M", image_});
-        std::vector<std::string> mkfs = {"mkfs.ext4", "-q", "-F"};
-        for (auto &word : split_words(options.mkfs_options)) mkfs.push_back(word);
-        mkfs.push_back(image_);
-        run_checked(mkfs);
-        loop_device_ = attach_loop_device(image_);
-        run_checked(mount_command(mount_options_, loop_device_, mount_point_));
-        mounted_ = true;
-        struct stat status {};
-        if (::stat(mount_point_.c_str(), &status) != 0)
-            throw std::runtime_error("stat mount point");
-        device_ = status.st_dev;
-    } catch (...) {
-        cleanup();
-        throw;
-    }
-}
-
-LoopExt4::~LoopExt4() {
-    cleanup();
-}
-
-void LoopExt4::cleanup() {
-    if (mounted_) unmount();
-    remove_scratch(loop_device_, directory_);
-    loop_device_.clear();
-    directory_.clear();
+LoopExt4::LoopExt4(const LoopExt4Options &options)
+    : directory_("fsev-test", options.parent_directory),
+      mount_point_(directory_.make_directory("mnt")) {
+    std::string image = make_image(directory_.path("ext4.img"), options.size_mib);
+    make_filesystem("ext4", image, split_words(options.mkfs_options));
+    loop_.emplace(image);
+    mount_.emplace("ext4", loop_->path(), mount_point_, options.mount_options);
+    struct stat status {};
+    if (::stat(mount_point_.c_str(), &status) != 0) throw std::runtime_error("stat mount point");
+    device_ = status.st_dev;
 }
 
 void LoopExt4::unmount() {
-    if (!mounted_) return;
-    unmount_scratch(mount_point_);
-    mounted_ = false;
+    mount_->unmount();
 }
 
 void LoopExt4::mount_again() {
-    unmount();
-    run_checked(mount_command(mount_options_, loop_device_, mount_point_));
-    mounted_ = true;
+    mount_->unmount();
+    mount_->mount();
 }
 
 std::string LoopExt4::sysfs_name() const {
-    return loop_device_.substr(loop_device_.rfind('/') + 1);
+    return loop_device().substr(loop_device().rfind('/') + 1);
 }
 
 uint32_t LoopExt4::kernel_device() const {

@@ -3,7 +3,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -22,12 +26,11 @@ struct LoopExt4Options {
 class LoopExt4 {
   public:
     explicit LoopExt4(const LoopExt4Options &options = {});
-    ~LoopExt4();
     LoopExt4(const LoopExt4 &) = delete;
     LoopExt4 &operator=(const LoopExt4 &) = delete;
 
     const std::string &mount_point() const { return mount_point_; }
-    const std::string &loop_device() const { return loop_device_; }  // /dev/loopN
+    const std::string &loop_device() const { return loop_->path(); }  // /dev/loopN
     std::string sysfs_name() const;           // loopN, as in /sys/fs/ext4/loopN
     dev_t device() const { return device_; }  // st_dev of files on it
     uint32_t kernel_device() const;           // the same, as BPF sees it
@@ -44,15 +47,11 @@ class LoopExt4 {
     void mount_again();
 
   private:
-    void cleanup();
-
-    std::string mount_options_;
-    std::string directory_;
-    std::string image_;
+    TempDir directory_;
     std::string mount_point_;
-    std::string loop_device_;
+    std::optional<LoopDevice> loop_;
+    std::optional<ScratchMount> mount_;
     dev_t device_ = 0;
-    bool mounted_ = false;
 };
 
 }  // namespace fsev::test

@@ -1,78 +1,30 @@
 #include "support/loop_filesystem.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
-#include <sys/sysmacros.h>
-
 #include <cerrno>
-#include <cstdio>
-#include <filesystem>
 #include <fstream>
-#include <stdexcept>
 #include <vector>
 
 #include "support/command.h"
-#include "support/scratch_mount.h"
 
 namespace fsev::test {
 
 LoopFilesystem::LoopFilesystem(const std::string &type, uint64_t size_mib,
                                const std::string &mount_options)
-    : type_(type) {
-    directory_ = make_scratch_directory("/tmp");
-    mount_point_ = directory_ + "/mnt";
-    try {
-        std::filesystem::create_directory(mount_point_);
-        std::string options = mount_options;
-        if (type == "tmpfs") {
-            options =
-                "size=" + std::to_string(size_mib) + "m" + (options.empty() ? "" : "," + options);
-            run_checked({"mount", "-t", "tmpfs", "-o", options, "fsev-test", mount_point_});
-        } else {
-            std::string image = directory_ + "/" + type + ".img";
-            run_checked({"truncate", "-s", std::to_string(size_mib) + "M", image});
-            if (type == "xfs")
-                run_checked({"mkfs.xfs", "-q", "-f", image});
-            else
-                run_checked({"mkfs." + type, "-q", "-f", image});
-            loop_device_ = attach_loop_device(image);
-            std::vector<std::string> mount = {"mount", "-t", type};
-            if (!options.empty()) mount.insert(mount.end(), {"-o", options});
-            mount.insert(mount.end(), {loop_device_, mount_point_});
-            run_checked(mount);
-        }
-        mounted_ = true;
-        // The superblock's device, as events name it (a btrfs subvolume's
-        // files show another st_dev).
-        std::string numbers = run_checked({"findmnt", "-n", "-o", "MAJ:MIN", mount_point_});
-        unsigned major_number = 0, minor_number = 0;
-        if (std::sscanf(numbers.c_str(), "%u:%u", &major_number, &minor_number) != 2)
-            throw std::runtime_error("findmnt " + mount_point_ + ": " + numbers);
-        device_ = makedev(major_number, minor_number);
-    } catch (...) {
-        cleanup();
-        throw;
+    : type_(type), mount_point_(directory_.make_directory("mnt")) {
+    if (type == "tmpfs") {
+        std::string size = "size=" + std::to_string(size_mib) + "m";
+        mount_.emplace("tmpfs", "fsev-test", mount_point_,
+                       mount_options.empty() ? size : size + "," + mount_options);
+    } else {
+        std::string image = make_image(directory_.path(type + ".img"), size_mib);
+        make_filesystem(type, image);
+        loop_.emplace(image);
+        mount_.emplace(type, loop_->path(), mount_point_, mount_options);
     }
-}
-
-LoopFilesystem::~LoopFilesystem() {
-    cleanup();
-}
-
-void LoopFilesystem::cleanup() {
-    if (mounted_) unmount();
-    remove_scratch(loop_device_, directory_);
-    loop_device_.clear();
-    directory_.clear();
-}
-
-void LoopFilesystem::unmount() {
-    if (!mounted_) return;
-    unmount_scratch(mount_point_);
-    mounted_ = false;
+    device_ = mount_->device();
 }
 
 uint64_t LoopFilesystem::available_blocks() const {

@@ -3,7 +3,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -15,13 +19,12 @@ class LoopFilesystem {
     // `type`: "xfs", "btrfs" or "tmpfs"; `mount_options` are added to -o.
     LoopFilesystem(const std::string &type, uint64_t size_mib,
                    const std::string &mount_options = "");
-    ~LoopFilesystem();
     LoopFilesystem(const LoopFilesystem &) = delete;
     LoopFilesystem &operator=(const LoopFilesystem &) = delete;
 
     const std::string &type() const { return type_; }
     const std::string &mount_point() const { return mount_point_; }
-    const std::string &loop_device() const { return loop_device_; }  // empty for tmpfs
+    std::string loop_device() const { return loop_ ? loop_->path() : ""; }  // empty for tmpfs
     dev_t device() const { return device_; }  // the superblock's, as the mount table shows
     std::string path(const std::string &name) const { return mount_point_ + "/" + name; }
     uint64_t available_blocks() const;  // statfs f_bavail
@@ -29,16 +32,15 @@ class LoopFilesystem {
     // Writes `bytes` into `name` in 64 KiB writes; false when a write failed
     // (errno kept), e.g. ENOSPC.
     bool write_file(const std::string &name, uint64_t bytes) const;
-    void unmount();
+    void unmount() { mount_->unmount(); }
 
   private:
-    void cleanup();
     std::string type_;
-    std::string directory_;
+    TempDir directory_;
     std::string mount_point_;
-    std::string loop_device_;
+    std::optional<LoopDevice> loop_;
+    std::optional<ScratchMount> mount_;
     dev_t device_ = 0;
-    bool mounted_ = false;
 };
 
 // True when the kernel offers `type` (/proc/filesystems, after modprobe)

@@ -3,7 +3,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -15,7 +19,6 @@ class MappedFilesystem {
   public:
     // `type`: "xfs" or "btrfs".
     MappedFilesystem(const std::string &type, uint64_t size_mib);
-    ~MappedFilesystem();
     MappedFilesystem(const MappedFilesystem &) = delete;
     MappedFilesystem &operator=(const MappedFilesystem &) = delete;
 
@@ -26,15 +29,26 @@ class MappedFilesystem {
     void fail_all_io();
 
   private:
-    void cleanup();
-    std::string directory_;
+    // The dm device over the loop device, removed when destroyed.
+    class Mapping {
+      public:
+        Mapping(const std::string &name, const std::string &table);
+        ~Mapping();
+        Mapping(const Mapping &) = delete;
+        Mapping &operator=(const Mapping &) = delete;
+        const std::string &name() const { return name_; }
+
+      private:
+        std::string name_;
+    };
+
+    TempDir directory_;
     std::string mount_point_;
-    std::string loop_device_;
-    std::string dm_name_;
     uint64_t sectors_ = 0;
+    std::optional<LoopDevice> loop_;
+    std::optional<Mapping> mapping_;
+    std::optional<ScratchMount> mount_;
     dev_t device_ = 0;
-    bool mapped_ = false;
-    bool mounted_ = false;
 };
 
 // Empty when device-mapper and dmsetup work here, else why not.

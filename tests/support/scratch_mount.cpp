@@ -1,37 +1,64 @@
 #include "support/scratch_mount.h"
 
 #include <sys/statfs.h>
-#include <unistd.h>
+#include <sys/sysmacros.h>
 
-#include <filesystem>
+#include <cstdio>
 #include <stdexcept>
-#include <system_error>
 
 #include "support/command.h"
 
 namespace fsev::test {
 
-std::string make_scratch_directory(const std::string &parent) {
-    std::string pattern = parent + "/fsev-test-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp in " + parent + " failed");
-    return pattern;
+std::string make_image(const std::string &path, uint64_t size_mib) {
+    run_checked({"truncate", "-s", std::to_string(size_mib) + "M", path});
+    return path;
 }
 
-std::string attach_loop_device(const std::string &image) {
-    std::string device = run_checked({"losetup", "--find", "--show", image});
-    while (!device.empty() && device.back() == '\n') device.pop_back();
-    return device;
+LoopDevice::LoopDevice(const std::string &image) {
+    path_ = run_checked({"losetup", "--find", "--show", image});
+    while (!path_.empty() && path_.back() == '\n') path_.pop_back();
 }
 
-void unmount_scratch(const std::string &mount_point) {
-    if (run_command({"umount", mount_point}).exit_code != 0)
-        run_command({"umount", "-l", mount_point});
+LoopDevice::~LoopDevice() {
+    run_command({"losetup", "-d", path_});
 }
 
-void remove_scratch(const std::string &loop_device, const std::string &directory) {
-    if (!loop_device.empty()) run_command({"losetup", "-d", loop_device});
-    std::error_code ignored;
-    if (!directory.empty()) std::filesystem::remove_all(directory, ignored);
+ScratchMount::ScratchMount(const std::string &type, const std::string &source,
+                           const std::string &target, const std::string &options)
+    : command_{"mount", "-t", type}, target_(target) {
+    if (!options.empty()) command_.insert(command_.end(), {"-o", options});
+    command_.insert(command_.end(), {source, target});
+    mount();
+}
+
+void ScratchMount::mount() {
+    if (mounted_) return;
+    run_checked(command_);
+    mounted_ = true;
+}
+
+void ScratchMount::unmount() {
+    if (!mounted_) return;
+    if (run_command({"umount", target_}).exit_code != 0) run_command({"umount", "-l", target_});
+    mounted_ = false;
+}
+
+dev_t ScratchMount::device() const {
+    std::string numbers = run_checked({"findmnt", "-n", "-o", "MAJ:MIN", target_});
+    unsigned major_number = 0, minor_number = 0;
+    if (std::sscanf(numbers.c_str(), "%u:%u", &major_number, &minor_number) != 2)
+        throw std::runtime_error("findmnt " + target_ + ": " + numbers);
+    return makedev(major_number, minor_number);
+}
+
+void make_filesystem(const std::string &type, const std::string &device,
+                     const std::vector<std::string> &extra_options) {
+    // ext4's mkfs forces with -F, the others with -f.
+    std::vector<std::string> command = {"mkfs." + type, "-q", type == "ext4" ? "-F" : "-f"};
+    command.insert(command.end(), extra_options.begin(), extra_options.end());
+    command.push_back(device);
+    run_checked(command);
 }
 
 uint64_t available_blocks_at(const std::string &path) {

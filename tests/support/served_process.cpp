@@ -7,11 +7,10 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "support/file_text.h"
 #include "support/network.h"
 
 namespace fsev::test {
@@ -68,13 +67,6 @@ void stop_process(pid_t &pid) {
         ::waitpid(pid, nullptr, 0);
     }
     pid = -1;
-}
-
-std::string file_text(const std::string &path) {
-    std::ifstream file(path);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
 }
 
 }  // namespace fsev::test

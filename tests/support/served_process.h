@@ -22,6 +22,4 @@ void wait_until_served(pid_t &pid, int port, const std::string &name, const std:
 // SIGTERM, up to 10 s, then SIGKILL; sets `pid` to -1.
 void stop_process(pid_t &pid);
 
-std::string file_text(const std::string &path);
-
 }  // namespace fsev::test

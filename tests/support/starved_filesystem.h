@@ -3,7 +3,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
+
+#include "support/scratch_mount.h"
+#include "support/temp_dir.h"
 
 namespace fsev::test {
 
@@ -17,7 +21,6 @@ class StarvedFilesystem {
   public:
     // `type`: "btrfs" (which writes every change to new places).
     StarvedFilesystem(const std::string &type, uint64_t size_mib);
-    ~StarvedFilesystem();
     StarvedFilesystem(const StarvedFilesystem &) = delete;
     StarvedFilesystem &operator=(const StarvedFilesystem &) = delete;
 
@@ -28,14 +31,12 @@ class StarvedFilesystem {
     void starve();
 
   private:
-    void cleanup();
-    std::string directory_;
-    std::string store_;  // the tmpfs holding the image
+    TempDir directory_;
     std::string mount_point_;
-    std::string loop_device_;
+    std::optional<ScratchMount> store_;  // the tmpfs holding the image
+    std::optional<LoopDevice> loop_;
+    std::optional<ScratchMount> mount_;
     dev_t device_ = 0;
-    bool store_mounted_ = false;
-    bool mounted_ = false;
 };
 
 }  // namespace fsev::test

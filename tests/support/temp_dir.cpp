@@ -11,9 +11,9 @@
 
 namespace fsev::test {
 
-TempDir::TempDir(const std::string &prefix) {
-    std::string pattern = "/tmp/" + prefix + "-XXXXXX";
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+TempDir::TempDir(const std::string &prefix, const std::string &parent) {
+    std::string pattern = parent + "/" + prefix + "-XXXXXX";
+    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp in " + parent + " failed");
     path_ = pattern;
 }
 
@@ -26,6 +26,11 @@ TempDir::~TempDir() {
     for (const auto &mount_point : inside) ::umount2(mount_point.c_str(), MNT_DETACH);
     std::error_code ignored;
     std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::make_directory(const std::string &name) const {
+    std::filesystem::create_directory(path(name));
+    return path(name);
 }
 
 bool is_mounted(const std::string &path) {

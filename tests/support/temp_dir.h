@@ -4,18 +4,21 @@
 
 namespace fsev::test {
 
-// A fresh directory under /tmp. The destructor lazily unmounts whatever a
-// test left mounted inside it (a FUSE run dir, bind mounts, tmpfs; deepest
-// first) and removes it, whatever state a failing test left behind.
+// A fresh directory `parent`/`prefix`-XXXXXX. The destructor lazily
+// unmounts whatever a test left mounted inside it (a FUSE run dir, bind
+// mounts, tmpfs; deepest first) and removes it, whatever state a failing
+// test left behind.
 class TempDir {
   public:
-    explicit TempDir(const std::string &prefix = "fsev-test");
+    explicit TempDir(const std::string &prefix = "fsev-test", const std::string &parent = "/tmp");
     ~TempDir();
     TempDir(const TempDir &) = delete;
     TempDir &operator=(const TempDir &) = delete;
 
     const std::string &path() const { return path_; }
     std::string path(const std::string &name) const { return path_ + "/" + name; }
+    // Makes the directory `name` in it; returns its path.
+    std::string make_directory(const std::string &name) const;
 
   private:
     std::string path_;

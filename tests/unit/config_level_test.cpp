@@ -8,9 +8,12 @@
 
 #include "config/level.h"
 #include "config/request.h"
+#include "config_test_support.h"
 
 namespace fsev {
 namespace {
+
+using test::parse_error;
 
 Level parsed(std::string_view text) {
     std::string why;
@@ -97,15 +100,6 @@ TEST(ConfigLevel, MalformedUnitsAreRejected) {
         rejected(text);
     EXPECT_EQ(rejected("101%"), "over 100%");
     EXPECT_EQ(rejected("16777216T"), "over 2^64-1 bytes");
-}
-
-int parse_error(std::string_view text) {
-    try {
-        parse_write(text);
-    } catch (const RequestError &error) {
-        return error.error_number();
-    }
-    return 0;
 }
 
 TEST(ConfigLevel, RequestsTakeEveryUnitAndKeepTheText) {

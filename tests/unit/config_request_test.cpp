@@ -6,19 +6,13 @@
 #include <string>
 
 #include "config/request.h"
+#include "config_test_support.h"
 #include "model/trace_entry.h"
 
 namespace fsev {
 namespace {
 
-int parse_error(std::string_view text) {
-    try {
-        parse_write(text);
-    } catch (const RequestError &error) {
-        return error.error_number();
-    }
-    return 0;
-}
+using test::parse_error;
 
 TEST(ConfigRequest, MountTypesAndBothLevels) {
     ParsedWrite parsed = parse_write("/srv/data warn,err,thr 710000 500000\n");

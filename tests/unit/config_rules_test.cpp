@@ -35,13 +35,7 @@ class RulesTest : public ::testing::Test {
     }
     void write(std::string_view text) { table.apply_write(text, resolver); }
     int write_error(std::string_view text) {
-        try {
-            write(text);
-        } catch (const RequestError &error) {
-            message = error.what();
-            return error.error_number();
-        }
-        return 0;
+        return test::write_error(table, resolver, text, &message);
     }
     const TraceEntry *entry_at(const std::string &mount_point) {
         snapshot = table.entries();

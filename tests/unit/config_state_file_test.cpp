@@ -11,10 +11,13 @@
 #include "config/listing.h"
 #include "config/state_file.h"
 #include "config_test_support.h"
+#include "support/file_text.h"
 #include "support/temp_dir.h"
 
 namespace fsev {
 namespace {
+
+using test::file_text;
 
 // The listing without its ids: what a restart must bring back (ids are
 // handed out afresh by the restarted daemon).
@@ -23,13 +26,6 @@ std::string without_ids(const std::string &listing) {
     std::string line, result;
     while (std::getline(lines, line)) result += line.substr(line.find(' ') + 1) + '\n';
     return result;
-}
-
-std::string read_file(const std::string &path) {
-    std::ifstream file(path);
-    std::ostringstream text;
-    text << file.rdbuf();
-    return text.str();
 }
 
 TEST(ConfigStateFile, ListingLinesBecomeRequestsByMountPoint) {
@@ -141,8 +137,8 @@ TEST_F(StateFileRestore, TheRecorderSeesTheListingBeforeTheWriteReturns) {
     table.set_recorder(
         [this](const std::string &listing) { replace_file_durably(path, state_text(listing)); });
     table.apply_write("/srv/data warn,thr 10 5", resolver);
-    EXPECT_NE(read_file(path).find("\n/srv/data warn,thr 10 5\n"), std::string::npos)
-        << read_file(path);
+    EXPECT_NE(file_text(path).find("\n/srv/data warn,thr 10 5\n"), std::string::npos)
+        << file_text(path);
     struct stat status {};
     EXPECT_NE(::stat((path + ".tmp").c_str(), &status), 0);  // renamed into place
 }

@@ -5,12 +5,37 @@
 #include <cerrno>
 #include <map>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "config/request.h"
 #include "config/trace_table.h"
 
 namespace fsev::test {
+
+// The errno parsing `text` as a config write gives (0: accepted).
+inline int parse_error(std::string_view text) {
+    try {
+        parse_write(text);
+    } catch (const RequestError &error) {
+        return error.error_number();
+    }
+    return 0;
+}
+
+// The errno `table` refuses the write `text` with (0: applied); `message`,
+// when given, gets the error's text.
+inline int write_error(TraceTable &table, PathResolver &resolver, std::string_view text,
+                       std::string *message = nullptr) {
+    try {
+        table.apply_write(text, resolver);
+    } catch (const RequestError &error) {
+        if (message) *message = error.what();
+        return error.error_number();
+    }
+    return 0;
+}
 
 // Unit tests of the pure table logic only: paths map to filesystems by name.
 // (The real resolver is exercised by the integration tests.)

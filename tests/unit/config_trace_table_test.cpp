@@ -22,13 +22,7 @@ class TraceTableTest : public ::testing::Test {
     void SetUp() override { table.add_observer(&observer); }
     void write(std::string_view text) { table.apply_write(text, resolver); }
     int write_error(std::string_view text) {
-        try {
-            write(text);
-        } catch (const RequestError &error) {
-            message = error.what();
-            return error.error_number();
-        }
-        return 0;
+        return test::write_error(table, resolver, text, &message);
     }
     std::vector<TraceEntry> entries() const { return table.entries(); }
 

@@ -12,6 +12,7 @@
 #include "events/ext4_sysfs.h"
 #include "mounts/mountinfo.h"
 #include "events/record_format.h"
+#include "support/sample_events.h"
 
 namespace fsev {
 namespace {
@@ -106,27 +107,16 @@ TEST_F(Ext4SysfsFiles, FindsTheSuperblockInMountinfo) {
 }
 
 TEST(EventFormat, LineNamesMountPointEventAvailableBlocksAndPid) {
-    Event event;
-    event.type = FS_EVENT_THRESH;
-    event.id = FS_THRESH_UR_REACHED;
-    event.direction = FS_EVENT_DIR_FILLING;
-    event.trace_id = 3;
-    event.has_device = true;
-    event.dev_major = 7;
-    event.dev_minor = 1;
-    event.available_blocks = 499;
-    event.block_size = 4096;
-    event.caused_pid = 1234;
-    event.mount_point = "/srv/data";
+    Event event = test::sample_event(FS_EVENT_THRESH, FS_THRESH_UR_REACHED);
     EXPECT_EQ(format_event(event),
-              "event /srv/data FS_THRESH_UR_REACHED type=THRESH direction=filling trace_id=3 "
-              "dev=7:1 available_blocks=499 block_size=4096 pid=1234");
+              "event /srv/data FS_THRESH_UR_REACHED type=THRESH direction=filling trace_id=7 "
+              "dev=7:42 available_blocks=9000 block_size=4096 pid=4242");
     event.type = FS_EVENT_ERR;
     event.id = FS_ERR_CORRUPTED;
     event.direction = FS_EVENT_DIR_NONE;
     EXPECT_EQ(format_event(event, 17),
-              "event /srv/data FS_ERR_CORRUPTED type=ERR trace_id=3 dev=7:1 available_blocks=499 "
-              "block_size=4096 pid=1234 suppressed_before=17");
+              "event /srv/data FS_ERR_CORRUPTED type=ERR trace_id=7 dev=7:42 "
+              "available_blocks=9000 block_size=4096 pid=4242 suppressed_before=17");
 }
 
 TEST(EventNames, EveryPublicIdHasItsHeaderName) {

@@ -7,6 +7,7 @@
 
 #include "model/event_names.h"
 #include "netlink/fs_event_message.h"
+#include "support/sample_events.h"
 
 namespace fsev {
 namespace {
@@ -23,22 +24,6 @@ FsEventMessage decode(const std::vector<uint8_t> &bytes, uint16_t family = kFami
         decode_message(reinterpret_cast<const nlmsghdr *>(bytes.data()), bytes.size(), family);
     if (!decoded) throw std::runtime_error("not decoded as ours");
     return *decoded;
-}
-
-Event sample_event(uint32_t type, uint32_t id) {
-    Event event;
-    event.type = type;
-    event.id = id;
-    event.trace_id = 3;
-    event.has_device = true;
-    event.dev_major = 7;
-    event.dev_minor = 5;
-    event.caused_pid = 4242;
-    event.available_blocks = 12345;
-    event.direction = FS_EVENT_DIR_FREEING;
-    event.block_size = 1024;
-    event.mount_point = "/srv/data";
-    return event;
 }
 
 TEST(NetlinkMessage, NewTraceBytesAreExact) {
@@ -60,24 +45,18 @@ TEST(NetlinkMessage, NewTraceBytesAreExact) {
 
 TEST(NetlinkMessage, ErrEventWithDeviceBytesAreExact) {
     skip_unless_little_endian();
-    Event event;
-    event.type = FS_EVENT_ERR;
-    event.id = FS_ERR_RO_REMOUNT;
-    event.trace_id = 2;
-    event.has_device = true;
-    event.dev_major = 7;
-    event.dev_minor = 3;
-    event.caused_pid = 4242;
-    event.block_size = 4096;  // not sent: only THRESH carries a block count to scale
+    // Its available blocks, direction and block size are not sent: only
+    // THRESH carries a block count to scale.
+    Event event = test::sample_event(FS_EVENT_ERR, FS_ERR_RO_REMOUNT);
     FsEventMessage message = message_for_event(event);
     message.sequence = 9;
     const std::vector<uint8_t> expected = {
         0x3c, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,  // len 60, type 1024, flags 0
         0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq 9, pid 0
         0x03, 0x01, 0x00, 0x00,                          // ERR, version 1
-        0x08, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00,  // FS_ID 2
+        0x08, 0x00, 0x01, 0x00, 0x07, 0x00, 0x00, 0x00,  // FS_ID 7
         0x08, 0x00, 0x03, 0x00, 0x07, 0x00, 0x00, 0x00,  // DEV_MAJOR 7
-        0x08, 0x00, 0x04, 0x00, 0x03, 0x00, 0x00, 0x00,  // DEV_MINOR 3
+        0x08, 0x00, 0x04, 0x00, 0x2a, 0x00, 0x00, 0x00,  // DEV_MINOR 42
         0x08, 0x00, 0x05, 0x00, 0x00, 0x01, 0x00, 0x00,  // ID 0x100 FS_ERR_RO_REMOUNT
         0x08, 0x00, 0x06, 0x00, 0x92, 0x10, 0x00, 0x00,  // CAUSED_ID 4242
     };
@@ -107,26 +86,17 @@ TEST(NetlinkMessage, InfoEventWithoutDeviceBytesAreExact) {
 
 TEST(NetlinkMessage, ThreshBytesAreExact) {
     skip_unless_little_endian();
-    Event event;
-    event.type = FS_EVENT_THRESH;
-    event.id = FS_THRESH_LR_REACHED;
-    event.trace_id = 1;
-    event.has_device = true;
-    event.dev_major = 7;
-    event.dev_minor = 0;
-    event.caused_pid = 4242;
+    Event event = test::sample_event(FS_EVENT_THRESH, FS_THRESH_LR_REACHED);
     event.available_blocks = 0x100000002ull;  // both halves non-zero: checks the u64 layout
-    event.direction = FS_EVENT_DIR_FILLING;
-    event.block_size = 4096;
     FsEventMessage message = message_for_event(event);
     message.sequence = 300;
     const std::vector<uint8_t> expected = {
         0x58, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,  // len 88
         0x2c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq 300
         0x04, 0x01, 0x00, 0x00,                          // THRESH, version 1
-        0x08, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00,  // FS_ID 1
+        0x08, 0x00, 0x01, 0x00, 0x07, 0x00, 0x00, 0x00,  // FS_ID 7
         0x08, 0x00, 0x03, 0x00, 0x07, 0x00, 0x00, 0x00,  // DEV_MAJOR 7
-        0x08, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,  // DEV_MINOR 0
+        0x08, 0x00, 0x04, 0x00, 0x2a, 0x00, 0x00, 0x00,  // DEV_MINOR 42
         0x08, 0x00, 0x05, 0x00, 0x20, 0x00, 0x00, 0x00,  // ID FS_THRESH_LR_REACHED
         0x08, 0x00, 0x06, 0x00, 0x92, 0x10, 0x00, 0x00,  // CAUSED_ID 4242
         0x0c, 0x00, 0x07, 0x00, 0x02, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,  // DATA u64
@@ -145,13 +115,16 @@ struct TypeAndId {
 class NetlinkRoundTrip : public ::testing::TestWithParam<TypeAndId> {};
 
 TEST_P(NetlinkRoundTrip, EncodeThenDecodeGivesTheSameMessage) {
-    Event event = sample_event(GetParam().type, GetParam().id);
+    Event event = test::sample_event(GetParam().type, GetParam().id);
+    event.direction =
+        FS_EVENT_DIR_FREEING;  // the other direction and block size than the bytes above
+    event.block_size = 1024;
     FsEventMessage message = message_for_event(event);
     message.sequence = 77;
     FsEventMessage decoded = decode(encode_message(message, kFamily));
     EXPECT_EQ(decoded, message);
     EXPECT_EQ(decoded.type, event.type);
-    EXPECT_EQ(decoded.fs_id, 3u);
+    EXPECT_EQ(decoded.fs_id, 7u);
     if (event.type == FS_EVENT_NEW_TRACE) {
         EXPECT_EQ(decoded.mount, "/srv/data");
         EXPECT_FALSE(decoded.event_id || decoded.dev_major || decoded.caused_pid || decoded.data);
@@ -160,10 +133,10 @@ TEST_P(NetlinkRoundTrip, EncodeThenDecodeGivesTheSameMessage) {
     EXPECT_FALSE(decoded.mount);
     EXPECT_EQ(decoded.event_id, event.id);
     EXPECT_EQ(decoded.dev_major, 7u);
-    EXPECT_EQ(decoded.dev_minor, 5u);
+    EXPECT_EQ(decoded.dev_minor, 42u);
     EXPECT_EQ(decoded.caused_pid, 4242u);
     if (event.type == FS_EVENT_THRESH) {
-        EXPECT_EQ(decoded.data, 12345u);
+        EXPECT_EQ(decoded.data, 9000u);
         EXPECT_EQ(decoded.direction, uint32_t{FS_EVENT_DIR_FREEING});
         EXPECT_EQ(decoded.block_size, 1024u);
     } else {

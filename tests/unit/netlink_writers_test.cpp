@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "netlink/fs_event_message.h"
+#include "support/sample_events.h"
 
 namespace fsev {
 namespace {
@@ -16,17 +17,7 @@ namespace {
 constexpr uint16_t kFamily = 1024;
 
 Event thresh_with_writers() {
-    Event event;
-    event.type = FS_EVENT_THRESH;
-    event.id = FS_THRESH_LR_REACHED;
-    event.trace_id = 3;
-    event.has_device = true;
-    event.dev_major = 7;
-    event.dev_minor = 5;
-    event.caused_pid = 4242;
-    event.available_blocks = 12345;
-    event.direction = FS_EVENT_DIR_FILLING;
-    event.block_size = 4096;
+    Event event = test::sample_event(FS_EVENT_THRESH, FS_THRESH_LR_REACHED);
     event.counted_by = FS_EVENT_COUNT_EXACT;
     event.writers_window_seconds = 60;
     event.writers.push_back({4242, "dd", 77, "/system.slice/docker-0123456789ab.scope",
@@ -81,10 +72,10 @@ TEST(NetlinkWriters, RfcConsumerStillReadsItsAttributes) {
     auto attributes = top_level(reinterpret_cast<const nlmsghdr *>(bytes.data()));
     std::map<uint16_t, const nlattr *> seen;
     for (const nlattr *attribute : attributes) seen[mnl_attr_get_type(attribute)] = attribute;
-    EXPECT_EQ(mnl_attr_get_u32(seen.at(FS_EVENT_ATR_FS_ID)), 3u);
+    EXPECT_EQ(mnl_attr_get_u32(seen.at(FS_EVENT_ATR_FS_ID)), 7u);
     EXPECT_EQ(mnl_attr_get_u32(seen.at(FS_EVENT_ATR_ID)), FS_THRESH_LR_REACHED);
     EXPECT_EQ(mnl_attr_get_u32(seen.at(FS_EVENT_ATR_CAUSED_ID)), 4242u);
-    EXPECT_EQ(mnl_attr_get_u64(seen.at(FS_EVENT_ATR_DATA)), 12345u);
+    EXPECT_EQ(mnl_attr_get_u64(seen.at(FS_EVENT_ATR_DATA)), 9000u);
     // The writers come last: a consumer that stops at the first unknown
     // attribute has read all of its own.
     ASSERT_FALSE(attributes.empty());

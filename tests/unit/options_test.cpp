@@ -33,7 +33,7 @@ TEST(CommandLine, UnknownOptionIsAnErrorNamingIt) {
 
 TEST(CommandLine, UsageAndVersionTexts) {
     EXPECT_NE(usage_text().find("--help"), std::string::npos);
-    EXPECT_EQ(version_text(), std::string("fsev-bpf ") + FSEV_VERSION + "\n");
+    EXPECT_EQ(version_line("fsev-bpf"), std::string("fsev-bpf ") + FSEV_VERSION + "\n");
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/command_line.h"
+
 namespace fsev {
 
 struct ListenOptions {
@@ -17,15 +19,9 @@ struct ListenOptions {
     int receive_buffer = 0;        // SO_RCVBUF bytes; 0 = the system default
 };
 
-struct ParsedListenCommandLine {
-    enum class Action { run, help, version, error };
-    Action action = Action::run;
-    ListenOptions options;
-    std::string error;
-};
+using ParsedListenCommandLine = ParsedArguments<ListenOptions>;
 
 ParsedListenCommandLine parse_listen_command_line(const std::vector<std::string> &arguments);
 std::string listen_usage_text();
-std::string listen_version_text();
 
 }  // namespace fsev

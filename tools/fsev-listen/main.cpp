@@ -1,15 +1,17 @@
 // fsev-listen: the reference FS_EVENT consumer. Finds the channel in the
 // daemon's discovery file (or flags), joins the multicast group as any user
 // and prints each message as one line.
-#include <sys/timerfd.h>
-
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "common/event_loop.h"
-#include "common/system_error.h"
+#include "common/timer.h"
 #include "listen_options.h"
 #include "message_text.h"
 #include "netlink/discovery.h"
@@ -61,15 +63,11 @@ int listen(const fsev::ListenOptions &options) {
         if (options.count && printed >= options.count) loop.stop();
     });
 
-    fsev::UniqueFd timer;
+    std::optional<fsev::Timer> timeout;
     if (options.timeout_seconds) {
-        timer.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-        if (!timer.valid()) throw fsev::last_system_error("timerfd_create");
-        itimerspec expiry{};
-        expiry.it_value.tv_sec = options.timeout_seconds;
-        if (::timerfd_settime(timer.get(), 0, &expiry, nullptr) != 0)
-            throw fsev::last_system_error("timerfd_settime");
-        loop.watch(timer.get(), [&] {
+        timeout.emplace("--timeout");
+        timeout->start_once(std::chrono::seconds(options.timeout_seconds));
+        loop.watch(timeout->fd(), [&] {
             std::cerr << "fsev-listen: timed out after " << options.timeout_seconds << " s with "
                       << printed << " message(s)\n";
             exit_code = 1;
@@ -90,23 +88,6 @@ int listen(const fsev::ListenOptions &options) {
 int main(int argc, char **argv) {
     std::vector<std::string> arguments(argv + 1, argv + argc);
     fsev::ParsedListenCommandLine parsed = fsev::parse_listen_command_line(arguments);
-    switch (parsed.action) {
-        case fsev::ParsedListenCommandLine::Action::help:
-            std::cout << fsev::listen_usage_text();
-            return 0;
-        case fsev::ParsedListenCommandLine::Action::version:
-            std::cout << fsev::listen_version_text();
-            return 0;
-        case fsev::ParsedListenCommandLine::Action::error:
-            std::cerr << "fsev-listen: " << parsed.error << "\n" << fsev::listen_usage_text();
-            return 2;
-        case fsev::ParsedListenCommandLine::Action::run:
-            break;
-    }
-    try {
-        return listen(parsed.options);
-    } catch (const std::exception &error) {
-        std::cerr << "fsev-listen: " << error.what() << std::endl;
-        return 1;
-    }
+    return fsev::run_command(parsed, "fsev-listen", fsev::listen_usage_text(),
+                             [&] { return listen(parsed.options); });
 }

@@ -1,14 +1,10 @@
 #include "attribution/writer_attribution.h"
 
-#include <sys/timerfd.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <map>
 #include <sstream>
 
 #include "attribution/writer_counts.h"
-#include "common/system_error.h"
 #include "metrics/text_format.h"
 
 namespace fsev {
@@ -39,18 +35,10 @@ std::string bytes_text(uint64_t bytes) {
 WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::milliseconds period,
                                      std::string cgroup_root)
     : map_fd_(writers_map_fd),
-      timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)),
+      timer_("writer snapshots"),
       windows_(kLongWindow),
       cgroups_(std::move(cgroup_root)) {
-    if (!timer_.valid()) throw last_system_error("timerfd_create for writer snapshots");
-    itimerspec spec{};
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(period);
-    spec.it_interval.tv_sec = seconds.count();
-    spec.it_interval.tv_nsec =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(period - seconds).count();
-    spec.it_value = spec.it_interval;
-    if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0)
-        throw last_system_error("timerfd_settime for writer snapshots");
+    timer_.start_every(period);
     std::lock_guard lock(mutex_);
     snapshot_locked(true);
 }
@@ -60,10 +48,7 @@ void WriterAttribution::snapshot_locked(bool periodic) {
 }
 
 void WriterAttribution::on_timer() {
-    uint64_t expirations = 0;
-    if (::read(timer_.get(), &expirations, sizeof(expirations)) < 0) {
-        // Nothing to read (EAGAIN): a snapshot anyway does no harm.
-    }
+    timer_.expirations();  // a snapshot when it has not fired does no harm
     std::lock_guard lock(mutex_);
     snapshot_locked(true);
 }

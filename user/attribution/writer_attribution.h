@@ -10,7 +10,7 @@
 
 #include "attribution/cgroup_names.h"
 #include "attribution/writer_windows.h"
-#include "common/unique_fd.h"
+#include "common/timer.h"
 #include "model/event.h"
 
 namespace fsev {
@@ -37,7 +37,7 @@ class WriterAttribution {
     WriterAttribution(int writers_map_fd, std::chrono::milliseconds period,
                       std::string cgroup_root = {});
 
-    int timer_fd() const { return timer_.get(); }
+    int timer_fd() const { return timer_.fd(); }
     // Reads the timer and takes a snapshot.
     void on_timer();
     // THRESH and ENOSPC events get the top writers of the short window
@@ -56,7 +56,7 @@ class WriterAttribution {
     std::vector<EventWriter> named(const TopWriters &top);
 
     int map_fd_;
-    UniqueFd timer_;
+    Timer timer_;
     std::mutex mutex_;
     WriterWindows windows_;
     CgroupNames cgroups_;

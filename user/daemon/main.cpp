@@ -4,7 +4,7 @@
 
 #include <cstdarg>
 #include <cstdio>
-#include <iostream>
+#include <string>
 #include <vector>
 
 #include "daemon/daemon.h"
@@ -24,26 +24,10 @@ int print_libbpf_message(libbpf_print_level level, const char *format, va_list a
 int main(int argc, char **argv) {
     std::vector<std::string> arguments(argv + 1, argv + argc);
     fsev::ParsedCommandLine parsed = fsev::parse_command_line(arguments);
-    switch (parsed.action) {
-        case fsev::ParsedCommandLine::Action::help:
-            std::cout << fsev::usage_text();
-            return 0;
-        case fsev::ParsedCommandLine::Action::version:
-            std::cout << fsev::version_text();
-            return 0;
-        case fsev::ParsedCommandLine::Action::error:
-            std::cerr << "fsev-bpf: " << parsed.error << "\n" << fsev::usage_text();
-            return 2;
-        case fsev::ParsedCommandLine::Action::run:
-            break;
-    }
-    g_verbose = parsed.options.verbose;
-    libbpf_set_print(print_libbpf_message);
-    try {
+    return fsev::run_command(parsed, "fsev-bpf", fsev::usage_text(), [&] {
+        g_verbose = parsed.options.verbose;
+        libbpf_set_print(print_libbpf_message);
         fsev::Daemon daemon(parsed.options);
         return daemon.run();
-    } catch (const std::exception &error) {
-        std::cerr << "fsev-bpf: " << error.what() << std::endl;
-        return 1;
-    }
+    });
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "common/command_line.h"
+
 namespace fsev {
 
 struct DaemonOptions {
@@ -18,15 +20,9 @@ struct DaemonOptions {
     uint32_t genl_family_id = 0;  // netlink message type; 0 = pick a free one
 };
 
-struct ParsedCommandLine {
-    enum class Action { run, help, version, error };
-    Action action = Action::run;
-    DaemonOptions options;
-    std::string error;  // for Action::error: what was wrong
-};
+using ParsedCommandLine = ParsedArguments<DaemonOptions>;
 
 ParsedCommandLine parse_command_line(const std::vector<std::string> &arguments);
 std::string usage_text();
-std::string version_text();
 
 }  // namespace fsev

@@ -2,36 +2,21 @@
 
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
 
 #include <sstream>
 #include <vector>
 
-#include "common/system_error.h"
 #include "metrics/text_format.h"
 
 namespace fsev {
 
 FullSoonWatch::FullSoonWatch(Publish publish, std::chrono::milliseconds period)
-    : publish_(std::move(publish)),
-      timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
-    if (!timer_.valid()) throw last_system_error("timerfd_create for fill prediction");
-    itimerspec spec{};
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(period);
-    spec.it_interval.tv_sec = seconds.count();
-    spec.it_interval.tv_nsec =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(period - seconds).count();
-    spec.it_value = spec.it_interval;
-    if (::timerfd_settime(timer_.get(), 0, &spec, nullptr) != 0)
-        throw last_system_error("timerfd_settime for fill prediction");
+    : publish_(std::move(publish)), timer_("fill prediction") {
+    timer_.start_every(period);
 }
 
 void FullSoonWatch::on_timer() {
-    uint64_t expirations = 0;
-    if (::read(timer_.get(), &expirations, sizeof(expirations)) < 0) {
-        // EAGAIN: sampling now anyway does no harm.
-    }
+    timer_.expirations();  // sampling when it has not fired does no harm
     std::vector<Event> warnings;
     {
         std::lock_guard lock(mutex_);

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <string>
 
-#include "common/unique_fd.h"
+#include "common/timer.h"
 #include "model/event.h"
 #include "prediction/fill_predictor.h"
 #include "model/trace_entry.h"
@@ -24,7 +24,7 @@ class FullSoonWatch : public TraceTableObserver {
     using Publish = std::function<void(const Event &)>;
     FullSoonWatch(Publish publish, std::chrono::milliseconds period);
 
-    int timer_fd() const { return timer_.get(); }
+    int timer_fd() const { return timer_.fd(); }
     // Reads the timer and samples every predicted entry.
     void on_timer();
 
@@ -42,7 +42,7 @@ class FullSoonWatch : public TraceTableObserver {
         FillPredictor predictor;
     };
     Publish publish_;
-    UniqueFd timer_;
+    Timer timer_;
     std::mutex mutex_;
     std::map<uint32_t, Watched> watched_;  // by trace id
 };

@@ -1,20 +1,12 @@
 #include "trace/space_checks.h"
 
-#include <sys/timerfd.h>
-
 #include <algorithm>
 #include <cstdint>
-
-#include "common/system_error.h"
 
 namespace fsev {
 
 SpaceChecks::SpaceChecks(Check check, std::chrono::milliseconds trailing_delay)
-    : check_(std::move(check)),
-      trailing_delay_(trailing_delay),
-      timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
-    if (!timer_.valid()) throw last_system_error("create timerfd for space checks");
-}
+    : check_(std::move(check)), trailing_delay_(trailing_delay), timer_("space checks") {}
 
 std::optional<SpaceReading> SpaceChecks::run(uint32_t trace_id) {
     checks_.fetch_add(1, std::memory_order_relaxed);
@@ -32,10 +24,8 @@ void SpaceChecks::signalled(uint32_t trace_id) {
 }
 
 void SpaceChecks::on_timer() {
-    uint64_t expirations = 0;
-    if (::read(timer_.get(), &expirations, sizeof expirations) < 0) {
-        // EAGAIN: already handled; the pending list below decides anyway.
-    }
+    // Fired or not, the pending list below decides.
+    timer_.expirations();
     Clock::time_point now = Clock::now();
     for (auto it = pending_.begin(); it != pending_.end();) {
         if (it->second.due > now) {
@@ -56,17 +46,14 @@ void SpaceChecks::on_timer() {
 }
 
 void SpaceChecks::arm() {
-    itimerspec when{};
-    if (!pending_.empty()) {
-        auto next = std::min_element(pending_.begin(), pending_.end(), [](auto &a, auto &b) {
-                        return a.second.due < b.second.due;
-                    })->second.due;
-        auto wait = std::chrono::duration_cast<std::chrono::nanoseconds>(next - Clock::now());
-        int64_t ns = std::max<int64_t>(wait.count(), 1);  // 0 would disarm
-        when.it_value.tv_sec = ns / 1'000'000'000;
-        when.it_value.tv_nsec = ns % 1'000'000'000;
+    if (pending_.empty()) {
+        timer_.stop();
+        return;
     }
-    ::timerfd_settime(timer_.get(), 0, &when, nullptr);
+    auto next = std::min_element(pending_.begin(), pending_.end(), [](auto &a, auto &b) {
+                    return a.second.due < b.second.due;
+                })->second.due;
+    timer_.start_once(next - Clock::now());
 }
 
 }  // namespace fsev

@@ -7,7 +7,7 @@
 #include <map>
 #include <optional>
 
-#include "common/unique_fd.h"
+#include "common/timer.h"
 #include "trace/bpf_trace_sync.h"
 
 namespace fsev {
@@ -29,8 +29,8 @@ class SpaceChecks {
 
     SpaceChecks(Check check, std::chrono::milliseconds trailing_delay);
 
-    // A timerfd, readable when trailing checks are due (for the event loop).
-    int fd() const { return timer_.get(); }
+    // Readable when trailing checks are due (for the event loop).
+    int fd() const { return timer_.fd(); }
     // BPF signalled activity on the entry.
     void signalled(uint32_t trace_id);
     // The timer fired.
@@ -50,7 +50,7 @@ class SpaceChecks {
 
     Check check_;
     std::chrono::milliseconds trailing_delay_;
-    UniqueFd timer_;
+    Timer timer_;
     std::map<uint32_t, Pending> pending_;  // by trace id
     std::atomic<uint64_t> checks_{0};
 };
