@@ -73,9 +73,6 @@ static long fsev_add_cpu_delta(__u32 cpu, void *data)
     return 0;
 }
 
-/* The exact value of a percpu_counter, as percpu_counter_sum() computes it
- * (without its lock: a concurrent fold can be seen half done, off by at most
- * one batch for that instant). */
 /* percpu_offset_probe's per-cpu base (struct bpf_array.pptrs[0]). */
 static __always_inline __u64 fsev_percpu_probe_base(void)
 {
@@ -86,16 +83,41 @@ static __always_inline __u64 fsev_percpu_probe_base(void)
     return base;
 }
 
-static __always_inline __s64 fsev_percpu_counter_sum(struct percpu_counter *counter)
+/* Non-zero while a CPU holds the counter's lock (folding its delta into
+ * `count`). Architectures whose spinlock has no `val` read as unlocked. */
+static __always_inline __u32 fsev_percpu_counter_locked(struct percpu_counter *counter)
+{
+    if (!bpf_core_field_exists(counter->lock.raw_lock.val))
+        return 0;
+    return BPF_CORE_READ(counter, lock.raw_lock.val.counter);
+}
+
+/*
+ * The exact value of a percpu_counter, as percpu_counter_sum() computes it,
+ * but without its lock. A CPU folding its delta moves `count`, then its own
+ * delta, under that lock; a sum read across such a fold counts the delta
+ * twice or not at all. *settled is cleared when that may have happened:
+ * the lock was held after `count` was read, or `count` moved before the
+ * sum ended. On bare metal a fold lasts a few instructions with interrupts
+ * off; on a virtual CPU the hypervisor can stop it in the middle for
+ * milliseconds.
+ */
+static __always_inline __s64 fsev_percpu_counter_sum(struct percpu_counter *counter,
+                                                    bool *settled)
 {
     struct fsev_cpu_sum_ctx ctx = {
         .counters = (__u64)BPF_CORE_READ(counter, counters),
         .probe_base = fsev_percpu_probe_base(),
         .sum = BPF_CORE_READ(counter, count),
     };
+    __s64 count = ctx.sum;
 
+    if (fsev_percpu_counter_locked(counter))
+        *settled = false;
     if (ctx.counters && ctx.probe_base)
         bpf_loop(FSEV_MAX_CPUS, fsev_add_cpu_delta, &ctx, 0);
+    if (BPF_CORE_READ(counter, count) != count)
+        *settled = false;
     return ctx.sum;
 }
 
@@ -133,18 +155,19 @@ static __always_inline void fsev_ext4_space_read(struct super_block *sb,
  * apply to free - dirty (tracepoints that fire just before ext4 updates its
  * counters); adding it here reports the value as it is once this change has
  * landed. `exact`: sum the per-cpu deltas (as statfs does) instead of
- * trusting the cheap `count` fields.
+ * trusting the cheap `count` fields; *settled is then cleared when a sum
+ * may have been read across a fold (see fsev_percpu_counter_sum()).
  */
-static __always_inline __u64 fsev_ext4_space_available(const struct fsev_ext4_space *space,
-                                                      __s64 pending_clusters, bool exact)
+static __always_inline __u64 fsev_ext4_space_available_settled(
+    const struct fsev_ext4_space *space, __s64 pending_clusters, bool exact, bool *settled)
 {
     struct ext4_sb_info *sbi = space->sbi;
     __s64 free, dirty, free_clusters;
     __u64 free_blocks;
 
     if (exact) {
-        free = fsev_percpu_counter_sum(&sbi->s_freeclusters_counter);
-        dirty = fsev_percpu_counter_sum(&sbi->s_dirtyclusters_counter);
+        free = fsev_percpu_counter_sum(&sbi->s_freeclusters_counter, settled);
+        dirty = fsev_percpu_counter_sum(&sbi->s_dirtyclusters_counter, settled);
     } else {
         free = BPF_CORE_READ(sbi, s_freeclusters_counter.count);
         dirty = BPF_CORE_READ(sbi, s_dirtyclusters_counter.count);
@@ -154,6 +177,14 @@ static __always_inline __u64 fsev_ext4_space_available(const struct fsev_ext4_sp
         free_clusters = 0;
     free_blocks = (__u64)free_clusters << space->cluster_bits;
     return free_blocks > space->reserved_blocks ? free_blocks - space->reserved_blocks : 0;
+}
+
+static __always_inline __u64 fsev_ext4_space_available(const struct fsev_ext4_space *space,
+                                                      __s64 pending_clusters, bool exact)
+{
+    bool settled = true;
+
+    return fsev_ext4_space_available_settled(space, pending_clusters, exact, &settled);
 }
 
 /* The same in one go, for hooks that read the count once. */

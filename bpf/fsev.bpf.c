@@ -126,19 +126,90 @@ static __always_inline void fsev_emit_raw(struct super_block *sb, __u32 source, 
         bpf_ringbuf_submit(record, 0);
 }
 
-static __always_inline void fsev_emit_crossing(struct super_block *sb, __u32 source, __u64 blocks,
-                                               __u64 available, __u32 trace_id,
-                                               const struct fsev_crossing *crossing)
+/* A THRESH record for `crossing`, reserved but not submitted; NULL when the
+ * ring buffer is full (the loss is counted). */
+static __always_inline struct fsev_record *fsev_crossing_record(struct super_block *sb,
+                                                               __u32 source, __u64 blocks,
+                                                               __u64 available, __u32 trace_id,
+                                                               const struct fsev_crossing *crossing)
 {
     struct fsev_record *record = fsev_reserve(sb, source, blocks, available);
 
     if (!record)
-        return;
+        return NULL;
     record->trace_id = trace_id;
     record->event_type = FS_EVENT_THRESH;
     record->event_id = crossing->event_id;
     record->direction = crossing->direction;
-    bpf_ringbuf_submit(record, 0);
+    return record;
+}
+
+static __always_inline void fsev_submit_if(struct fsev_record *record, bool submit)
+{
+    if (submit)
+        bpf_ringbuf_submit(record, 0);
+    else
+        bpf_ringbuf_discard(record, 0);
+}
+
+/*
+ * Moves the threshold state of `config` from `reached`, the state the
+ * calling hook read before it read the count, to step->reached, and
+ * reports the step's crossings; does nothing when another thread moved the
+ * state since (a later hook decides, on a fresh count).
+ *
+ * Crossings must reach the daemon in the order the state moved, whatever
+ * delays a thread between its read and its change (a virtual CPU can be
+ * stopped anywhere for milliseconds). Two rules give that order:
+ * - The state only moves from the state the count was read in. Retrying
+ *   from a newer state with the old count could undo a crossing another
+ *   thread decided meanwhile on a newer count.
+ * - The records are reserved before the state moves: a thread that moves
+ *   it next read it after this change, so it reserves after these records,
+ *   and the ring buffer hands records out in the order they were reserved.
+ */
+static __always_inline void fsev_decide_crossings(struct super_block *sb, __u32 source,
+                                                  __u64 blocks, __u64 available,
+                                                  struct fsev_trace_config *config,
+                                                  __u32 reached,
+                                                  const struct fsev_threshold_step *step)
+{
+    struct fsev_record *first, *second;
+    bool moved;
+
+    /* Each reservation is tested for NULL once, and used only on that
+     * branch: verifiers before 6.2 do not know a tested ring-buffer pointer
+     * stays non-NULL, and a second test leaves it unreleased on their
+     * NULL branch. */
+    if (step->count == 0) { /* only bits of levels no longer watched */
+        __sync_val_compare_and_swap(&config->reached, reached, step->reached);
+        return;
+    }
+    first = fsev_crossing_record(sb, source, blocks, available, config->trace_id,
+                                 &step->crossings[0]);
+    if (!first) {
+        /* Ring buffer full: the state still moves, the loss is counted. */
+        __sync_val_compare_and_swap(&config->reached, reached, step->reached);
+        return;
+    }
+    if (step->count < 2) {
+        moved = __sync_val_compare_and_swap(&config->reached, reached, step->reached) == reached;
+        fsev_submit_if(first, moved);
+        return;
+    }
+    second = fsev_crossing_record(sb, source, blocks, available, config->trace_id,
+                                  &step->crossings[1]);
+    if (!second) {
+        /* Keeps the compiler from hoisting the swap and the first submit
+         * out of both branches, which would test `second` a second time. */
+        asm volatile("" ::: "memory");
+        moved = __sync_val_compare_and_swap(&config->reached, reached, step->reached) == reached;
+        fsev_submit_if(first, moved);
+        return;
+    }
+    moved = __sync_val_compare_and_swap(&config->reached, reached, step->reached) == reached;
+    fsev_submit_if(first, moved);
+    fsev_submit_if(second, moved);
 }
 
 /*
@@ -156,7 +227,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     struct fsev_ext4_space space;
     __u32 dev, reached;
     __u64 available, confirmation, margin, generation;
-    int attempt;
+    bool settled = true;
 
     if (fsev_is_daemon())
         return 0;
@@ -174,6 +245,9 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
         return 0;
     if (announces)
         fsev_announce_change(dev);
+    /* The state is read before the count: a crossing moves the state only
+     * from the state its count was read in (fsev_decide_crossings()). */
+    reached = *(volatile __u32 *)&config->reached;
     /* Another thread inside ext4_mb_new_blocks() may have moved one counter
      * and not yet the other: no crossing is decided on such a count. That
      * thread's own ext4_allocate_blocks decides, at the latest. */
@@ -188,23 +262,23 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     margin = approximation_margin_clusters << space.cluster_bits;
     if (fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
                           margin))
-        available = fsev_ext4_space_available(
-            &space, pending_clusters + fsev_in_flight_clusters(dev), true);
+        available = fsev_ext4_space_available_settled(
+            &space, pending_clusters + fsev_in_flight_clusters(dev), true, &settled);
 
     /* A crossing is confirmed by a second read, space in flight included:
-     * the per-cpu sum is taken without the counter's lock (a fold on another
-     * CPU seen half done is off by up to a batch for that instant), and a
-     * window can close between reading the space in flight and reading the
-     * counters. Both reads must agree, and no search may have started or
-     * ended meanwhile; otherwise a later hook decides. */
-    reached = config->reached;
+     * a window can close between reading the space in flight and reading
+     * the counters. Both reads must agree, neither may have been read
+     * across a fold of a per-cpu counter (the sums are taken without the
+     * counter's lock), and no search may have started or ended meanwhile;
+     * otherwise a later hook decides. */
     step = fsev_threshold_advance(reached, config->levels, config->lower_level,
                                   config->upper_level, available);
     if (step.reached == reached)
         return 0;
-    confirmation = fsev_ext4_space_available(
-        &space, pending_clusters + fsev_in_flight_clusters(dev), true);
-    if (fsev_reached_bits(config->levels, config->lower_level, config->upper_level,
+    confirmation = fsev_ext4_space_available_settled(
+        &space, pending_clusters + fsev_in_flight_clusters(dev), true, &settled);
+    if (!settled ||
+        fsev_reached_bits(config->levels, config->lower_level, config->upper_level,
                           confirmation) != step.reached ||
         fsev_search_generation(dev) != generation)
         return 0;
@@ -214,25 +288,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     if ((step.reached & ~reached) && fsev_change_may_be_landing(dev))
         return 0;
 
-    for (attempt = 0; attempt < 4; attempt++) {
-        __u32 old_reached = config->reached;
-
-        step = fsev_threshold_advance(old_reached, config->levels, config->lower_level,
-                                      config->upper_level, available);
-        if (step.reached == old_reached)
-            return 0;
-        /* Another CPU may be crossing at the same time: whoever changes the
-         * bits reports the crossing, so it is reported once. */
-        if (__sync_val_compare_and_swap(&config->reached, old_reached, step.reached) ==
-            old_reached)
-            break;
-    }
-    if (attempt == 4)
-        return 0;
-    if (step.count > 0)
-        fsev_emit_crossing(sb, source, blocks, available, config->trace_id, &step.crossings[0]);
-    if (step.count > 1)
-        fsev_emit_crossing(sb, source, blocks, available, config->trace_id, &step.crossings[1]);
+    fsev_decide_crossings(sb, source, blocks, available, config, reached, &step);
     return 0;
 }
 

@@ -122,6 +122,23 @@ static __always_inline bool fsev_others_searching(__u32 dev)
     return searching > 0;
 }
 
+static __always_inline void fsev_in_flight_count_search(struct fsev_superblock_in_flight *total,
+                                                        __s64 searching)
+{
+    __sync_fetch_and_add(&total->searching, searching);
+    __sync_fetch_and_add(&total->generation, 1);
+    total->changed_ns = bpf_ktime_get_ns();
+}
+
+/*
+ * The order of the updates is what keeps other threads from trusting a
+ * wrong count: a thread is marked searching (and the generation moves)
+ * before its claim shows in the clusters in flight, and stops searching
+ * only after its claim left them. A reader that saw no search and the same
+ * generation before and after its reads therefore never saw a claim
+ * without its search, however long this thread is held up in between (a
+ * virtual CPU the hypervisor does not run stops anywhere).
+ */
 static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 clusters,
                                                              __s64 searching)
 {
@@ -134,13 +151,12 @@ static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 cl
         if (!total)
             return;
     }
+    if (searching > 0)
+        fsev_in_flight_count_search(total, searching);
     if (clusters)
         __sync_fetch_and_add(&total->clusters, clusters);
-    if (searching) {
-        __sync_fetch_and_add(&total->searching, searching);
-        __sync_fetch_and_add(&total->generation, 1);
-        total->changed_ns = bpf_ktime_get_ns();
-    }
+    if (searching < 0)
+        fsev_in_flight_count_search(total, searching);
 }
 
 /* The current thread's hook fires before ext4 applies its change on `dev`:
