@@ -5,7 +5,6 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,7 +12,6 @@
 #include <string>
 #include <utility>
 
-#include "common/system_error.h"
 #include "events/event_ids.h"
 #include "events/ext4_sysfs.h"
 #include "events/name_paths.h"
@@ -81,12 +79,7 @@ Event info_event(const TraceEntry &entry, uint32_t id) {
 
 FilesystemEvents::FilesystemEvents(Publish publish, Ext4StateReader ext4_state,
                                    ErrorRateLimiter limiter)
-    : publish_(std::move(publish)),
-      ext4_state_(std::move(ext4_state)),
-      limiter_(limiter),
-      timer_(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)) {
-    if (!timer_.valid()) throw last_system_error("timerfd_create for deferred error checks");
-}
+    : publish_(std::move(publish)), ext4_state_(std::move(ext4_state)), limiter_(limiter) {}
 
 void FilesystemEvents::publish(const OutgoingEvents &events) {
     for (const Outgoing &outgoing : events) publish_(outgoing.event, outgoing.suppressed_before);
@@ -326,22 +319,21 @@ void FilesystemEvents::emit(const Event &event, OutgoingEvents &out) {
 // ---- Deferred checks ----
 
 void FilesystemEvents::start_timer() {
-    itimerspec current{};
-    ::timerfd_gettime(timer_.get(), &current);
-    if (current.it_value.tv_sec == 0 && current.it_value.tv_nsec == 0) arm_timer();
+    // Not re-armed while it runs: records arriving in a storm would keep
+    // pushing the next check away.
+    if (!timer_running_) arm_timer();
 }
 
 void FilesystemEvents::arm_timer() {
-    itimerspec when{};
-    if (any_check()) when.it_value.tv_nsec = std::chrono::nanoseconds(kCheckStep).count();
-    ::timerfd_settime(timer_.get(), 0, &when, nullptr);
+    timer_running_ = any_check();
+    if (timer_running_)
+        timer_.start_once(kCheckStep);
+    else
+        timer_.stop();
 }
 
 void FilesystemEvents::on_timer() {
-    uint64_t expirations = 0;
-    if (::read(timer_.get(), &expirations, sizeof expirations) < 0) {
-        // EAGAIN: woken for nothing; the checks below decide anyway.
-    }
+    timer_.expirations();  // 0 when woken for nothing: the checks below decide anyway
     OutgoingEvents out;
     {
         std::lock_guard lock(mutex_);
@@ -364,7 +356,7 @@ bool FilesystemEvents::checks_pending() const {
 
 void FilesystemEvents::finish_checks() {
     while (checks_pending()) {
-        pollfd timer{timer_.get(), POLLIN, 0};
+        pollfd timer{timer_.fd(), POLLIN, 0};
         ::poll(&timer, 1, 10);
         on_timer();
     }

@@ -7,7 +7,7 @@
 #include <optional>
 #include <vector>
 
-#include "common/unique_fd.h"
+#include "common/timer.h"
 #include "events/error_rate_limiter.h"
 #include "events/filesystem_state.h"
 #include "fsev/bpf_shared.h"
@@ -66,7 +66,7 @@ class FilesystemEvents : public TraceTableObserver {
     void mounts_changed(const std::vector<MountInfo> &mounts);
 
     // Readable while deferred checks are due (for the event loop).
-    int timer_fd() const { return timer_.get(); }
+    int timer_fd() const { return timer_.fd(); }
     // The timer fired: runs the checks that are due.
     void on_timer();
     // Whether an error still awaits its deferred check.
@@ -108,7 +108,8 @@ class FilesystemEvents : public TraceTableObserver {
     ErrorRateLimiter limiter_;
     std::map<uint32_t, FilesystemState> filesystems_;  // by kernel device number
     std::map<uint32_t, uint32_t> devices_;             // trace id -> kernel device number
-    UniqueFd timer_;
+    Timer timer_{"timerfd_create for deferred error checks"};
+    bool timer_running_ = false;  // guarded by mutex_
 };
 
 }  // namespace fsev
