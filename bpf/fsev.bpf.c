@@ -85,8 +85,9 @@ static __always_inline bool fsev_is_daemon(void)
 
 #include "attribution.bpf.h"
 
-static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, __u32 source,
-                                                        __u64 blocks, __u64 available)
+/* A zeroed record of `source` about the current task, or NULL when the ring
+ * buffer is full (the loss is counted). The caller fills it and submits it. */
+static __always_inline struct fsev_record *fsev_reserve_task_record(__u32 source)
 {
     struct fsev_record *record = bpf_ringbuf_reserve(&records, sizeof(*record), 0);
 
@@ -96,13 +97,24 @@ static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, 
     }
     __builtin_memset(record, 0, sizeof(*record));
     record->timestamp_ns = bpf_ktime_get_ns();
+    record->pid = fsev_current_pid();
+    record->source = source;
+    bpf_get_current_comm(record->comm, sizeof(record->comm));
+    return record;
+}
+
+/* The same, about the superblock `sb` too. */
+static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, __u32 source,
+                                                        __u64 blocks, __u64 available)
+{
+    struct fsev_record *record = fsev_reserve_task_record(source);
+
+    if (!record)
+        return NULL;
     record->available_blocks = available;
     record->blocks = blocks;
     record->dev = BPF_CORE_READ(sb, s_dev);
-    record->pid = fsev_current_pid();
-    record->source = source;
     record->block_size = BPF_CORE_READ(sb, s_blocksize);
-    bpf_get_current_comm(record->comm, sizeof(record->comm));
     BPF_CORE_READ_STR_INTO(&record->fs_id, sb, s_id);
     return record;
 }
@@ -672,18 +684,11 @@ static __always_inline int fsev_name_enospc(long nr, struct pt_regs *regs)
 
     if (!fsev_creates_name(nr, regs, &dirfd, &path))
         return 0;
-    record = bpf_ringbuf_reserve(&records, sizeof(*record), 0);
-    if (!record) {
-        __sync_fetch_and_add(&dropped_records, 1);
+    record = fsev_reserve_task_record(FSEV_SRC_SYSCALL_ENOSPC_PATH);
+    if (!record)
         return 0;
-    }
-    __builtin_memset(record, 0, sizeof(*record));
-    record->timestamp_ns = bpf_ktime_get_ns();
-    record->pid = fsev_current_pid();
-    record->source = FSEV_SRC_SYSCALL_ENOSPC_PATH;
     record->syscall_nr = nr;
     record->dirfd = dirfd;
-    bpf_get_current_comm(record->comm, sizeof(record->comm));
     bpf_probe_read_user_str(record->path, sizeof(record->path), path);
     bpf_ringbuf_submit(record, 0);
     return 0;
