@@ -164,8 +164,7 @@ void FilesystemEvents::mounts_changed(const std::vector<MountInfo> &mounts) {
                 // Kernels before 6.15 show ext4's switch after an error as a
                 // plain "ro": reported already, as FS_ERR_RO_REMOUNT.
                 if (id == FS_INFO_REMOUNT_RO && state.read_only_by_error) id = 0;
-                state.read_only = has_mount_option(mount.super_options, "emergency_ro") ||
-                                  has_mount_option(mount.super_options, "ro");
+                state.read_only = super_options_read_only(mount.super_options);
                 // Writable again: a later error that turns it read-only is
                 // reported again.
                 if (id == FS_INFO_REMOUNT_RW) state.read_only_by_error = false;
