@@ -8,9 +8,10 @@ namespace fsev::bench {
 
 namespace {
 
-ProbeOptions bench_probe_options() {
+ProbeOptions bench_probe_options(uint32_t summed_cpus) {
     ProbeOptions options = probe_options_for_self();
     options.daemon_tgid = 0;  // the workloads run in this process
+    options.summed_cpus = summed_cpus;
     return options;
 }
 
@@ -20,10 +21,10 @@ uint16_t bench_family_id() {
     return static_cast<uint16_t>(40000 + ::getpid() % 20000);
 }
 
-Pipeline::Pipeline(uint16_t family_id)
+Pipeline::Pipeline(uint16_t family_id, uint32_t summed_cpus)
     : publisher_(FsEventPublisher::choose(0, family_id)),
       kernel_(
-          bench_probe_options(),
+          bench_probe_options(summed_cpus),
           {.event = [this](const Event &event, uint64_t suppressed) { publish(event, suppressed); },
            .record = [this](const fsev_record &) { ++records_read_; },
            // Every program stays attached as attach() left it.

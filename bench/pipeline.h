@@ -22,7 +22,8 @@ namespace fsev::bench {
 // bench process writes the workloads itself, so its own I/O is not filtered out (daemon_tgid = 0).
 class Pipeline {
   public:
-    explicit Pipeline(uint16_t family_id);
+    // summed_cpus: see ProbeOptions (0: the possible CPUs).
+    explicit Pipeline(uint16_t family_id, uint32_t summed_cpus = 0);
     ~Pipeline();
     Pipeline(const Pipeline &) = delete;
     Pipeline &operator=(const Pipeline &) = delete;

@@ -18,6 +18,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
+#include "fsev/bpf_shared.h"
+
 /* Upper bound for the per-cpu loop; the daemon sets nr_possible_cpus. */
 #define FSEV_MAX_CPUS 1024
 #define EXT4_FEATURE_INCOMPAT_64BIT 0x0080
@@ -39,6 +41,16 @@ struct {
     __type(value, __u64);
 } percpu_offset_probe SEC(".maps");
 
+/* Each CPU's per-cpu offset, learnt from percpu_offset_probe on first use
+ * (offsets are fixed at boot): the exact sum then costs two reads per CPU.
+ * 0 means not learnt yet (CPU 0's offset is never 0 on x86_64). */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, FSEV_MAX_CPUS);
+    __type(key, __u32);
+    __type(value, __u64);
+} percpu_offsets SEC(".maps");
+
 /* The verifier forbids arithmetic on map pointers; a pointer copied through
  * the stack with a probe read comes out as a plain number. */
 static __always_inline __u64 fsev_address_of(void *pointer)
@@ -49,27 +61,41 @@ static __always_inline __u64 fsev_address_of(void *pointer)
     return address;
 }
 
+/* Both counters free - dirty needs, summed in one pass over the CPUs. */
 struct fsev_cpu_sum_ctx {
-    __u64 counters;    /* per-cpu base address of the s32 deltas */
-    __u64 probe_base;  /* per-cpu base address of percpu_offset_probe */
-    __s64 sum;
+    __u64 free_counters;  /* per-cpu base address of the free-cluster s32 deltas */
+    __u64 dirty_counters; /* per-cpu base address of the dirty-cluster s32 deltas */
+    __u64 probe_base;     /* per-cpu base address of percpu_offset_probe */
+    __s64 free;
+    __s64 dirty;
 };
 
-static long fsev_add_cpu_delta(__u32 cpu, void *data)
+static long fsev_add_cpu_deltas(__u32 cpu, void *data)
 {
     struct fsev_cpu_sum_ctx *ctx = data;
     __u32 zero = 0;
     __s32 delta = 0;
+    __u64 offset, *known;
     void *slot;
 
     if (cpu >= nr_possible_cpus)
         return 1; /* stop the loop */
-    slot = bpf_map_lookup_percpu_elem(&percpu_offset_probe, &zero, cpu);
-    if (!slot)
-        return 0;
-    if (bpf_probe_read_kernel(&delta, sizeof(delta),
-                              (void *)(ctx->counters + (fsev_address_of(slot) - ctx->probe_base))) == 0)
-        ctx->sum += delta;
+    known = bpf_map_lookup_elem(&percpu_offsets, &cpu);
+    if (!known)
+        return 1;
+    offset = *known;
+    if (!offset) { /* first use: learn it, it stays for the boot */
+        slot = bpf_map_lookup_percpu_elem(&percpu_offset_probe, &zero, cpu);
+        if (!slot)
+            return 0;
+        offset = fsev_address_of(slot) - ctx->probe_base;
+        *known = offset;
+    }
+    if (bpf_probe_read_kernel(&delta, sizeof(delta), (void *)(ctx->free_counters + offset)) == 0)
+        ctx->free += delta;
+    delta = 0;
+    if (bpf_probe_read_kernel(&delta, sizeof(delta), (void *)(ctx->dirty_counters + offset)) == 0)
+        ctx->dirty += delta;
     return 0;
 }
 
@@ -93,32 +119,35 @@ static __always_inline __u32 fsev_percpu_counter_locked(struct percpu_counter *c
 }
 
 /*
- * The exact value of a percpu_counter, as percpu_counter_sum() computes it,
- * but without its lock. A CPU folding its delta moves `count`, then its own
- * delta, under that lock; a sum read across such a fold counts the delta
- * twice or not at all. *settled is cleared when that may have happened:
- * the lock was held after `count` was read, or `count` moved before the
- * sum ended. On bare metal a fold lasts a few instructions with interrupts
- * off; on a virtual CPU the hypervisor can stop it in the middle for
- * milliseconds.
+ * The exact free - dirty, as percpu_counter_sum() computes each counter,
+ * but without their locks, in one pass over the possible CPUs. A CPU
+ * folding its delta moves `count`, then its own delta, under the counter's
+ * lock; a sum read across such a fold counts the delta twice or not at
+ * all. *settled is cleared when that may have happened: a lock was held
+ * after `count` was read, or a `count` moved before the sum ended. On bare
+ * metal a fold lasts a few instructions with interrupts off; on a virtual
+ * CPU the hypervisor can stop it in the middle for milliseconds.
  */
-static __always_inline __s64 fsev_percpu_counter_sum(struct percpu_counter *counter,
-                                                    bool *settled)
+static __always_inline __s64 fsev_exact_free_minus_dirty(struct ext4_sb_info *sbi, bool *settled)
 {
     struct fsev_cpu_sum_ctx ctx = {
-        .counters = (__u64)BPF_CORE_READ(counter, counters),
+        .free_counters = (__u64)BPF_CORE_READ(sbi, s_freeclusters_counter.counters),
+        .dirty_counters = (__u64)BPF_CORE_READ(sbi, s_dirtyclusters_counter.counters),
         .probe_base = fsev_percpu_probe_base(),
-        .sum = BPF_CORE_READ(counter, count),
+        .free = BPF_CORE_READ(sbi, s_freeclusters_counter.count),
+        .dirty = BPF_CORE_READ(sbi, s_dirtyclusters_counter.count),
     };
-    __s64 count = ctx.sum;
+    __s64 free_count = ctx.free, dirty_count = ctx.dirty;
 
-    if (fsev_percpu_counter_locked(counter))
+    if (fsev_percpu_counter_locked(&sbi->s_freeclusters_counter) ||
+        fsev_percpu_counter_locked(&sbi->s_dirtyclusters_counter))
         *settled = false;
-    if (ctx.counters && ctx.probe_base)
-        bpf_loop(FSEV_MAX_CPUS, fsev_add_cpu_delta, &ctx, 0);
-    if (BPF_CORE_READ(counter, count) != count)
+    if (ctx.free_counters && ctx.dirty_counters && ctx.probe_base)
+        bpf_loop(FSEV_MAX_CPUS, fsev_add_cpu_deltas, &ctx, 0);
+    if (BPF_CORE_READ(sbi, s_freeclusters_counter.count) != free_count ||
+        BPF_CORE_READ(sbi, s_dirtyclusters_counter.count) != dirty_count)
         *settled = false;
-    return ctx.sum;
+    return ctx.free - ctx.dirty;
 }
 
 static __always_inline struct ext4_sb_info *fsev_ext4_sb_info(struct super_block *sb)
@@ -149,6 +178,40 @@ static __always_inline void fsev_ext4_space_read(struct super_block *sb,
     space->reserved_blocks = reserved + ((__u64)resv_clusters << space->cluster_bits);
 }
 
+/* How long, in jiffies (0.1 s at Debian's HZ=250), the reserved blocks
+ * kept in a trace entry are used before they are read again. They change
+ * only at remount, resize, or a write to /sys/fs/ext4/<dev>/reserved_clusters;
+ * the exact reads near a level always read them fresh. (Tracing programs
+ * may not call bpf_ktime_get_coarse_ns; bpf_jiffies64 reads one word.) */
+#define FSEV_KEPT_SPACE_JIFFIES 25
+
+/* What fsev_ext4_space_read() gives, kept in the trace entry `config` of
+ * `sb`: plain loads, no probe-read chain, on most hooks. `sb` must come
+ * from a tracepoint's typed arguments: its s_fs_info is then a plain load,
+ * compared with the kept address, so a superblock mounted anew under the
+ * same device number is never read through the old one's. */
+static __always_inline void fsev_ext4_space_kept(struct fsev_trace_config *config,
+                                                 struct super_block *sb,
+                                                 struct fsev_ext4_space *space)
+{
+    __u64 sbi = *(volatile __u64 *)&config->ext4_sb_info;
+    __u64 now = bpf_jiffies64();
+
+    asm volatile("" ::: "memory"); /* the fields below were written before sbi */
+    if (sbi && sbi == (__u64)sb->s_fs_info && now < config->fresh_until) {
+        space->sbi = (struct ext4_sb_info *)sbi;
+        space->cluster_bits = config->cluster_bits & 63;
+        space->reserved_blocks = config->reserved_blocks;
+        return;
+    }
+    fsev_ext4_space_read(sb, space);
+    config->cluster_bits = space->cluster_bits;
+    config->reserved_blocks = space->reserved_blocks;
+    config->fresh_until = now + FSEV_KEPT_SPACE_JIFFIES;
+    asm volatile("" ::: "memory");
+    *(volatile __u64 *)&config->ext4_sb_info = (__u64)space->sbi;
+}
+
 /*
  * Available blocks, as statfs reports them, of the filesystem `space` was
  * read from. `pending_clusters` is a change the calling hook is about to
@@ -156,23 +219,21 @@ static __always_inline void fsev_ext4_space_read(struct super_block *sb,
  * counters); adding it here reports the value as it is once this change has
  * landed. `exact`: sum the per-cpu deltas (as statfs does) instead of
  * trusting the cheap `count` fields; *settled is then cleared when a sum
- * may have been read across a fold (see fsev_percpu_counter_sum()).
+ * may have been read across a fold (see fsev_exact_free_minus_dirty()).
  */
 static __always_inline __u64 fsev_ext4_space_available_settled(
     const struct fsev_ext4_space *space, __s64 pending_clusters, bool exact, bool *settled)
 {
     struct ext4_sb_info *sbi = space->sbi;
-    __s64 free, dirty, free_clusters;
+    __s64 free_clusters;
     __u64 free_blocks;
 
-    if (exact) {
-        free = fsev_percpu_counter_sum(&sbi->s_freeclusters_counter, settled);
-        dirty = fsev_percpu_counter_sum(&sbi->s_dirtyclusters_counter, settled);
-    } else {
-        free = BPF_CORE_READ(sbi, s_freeclusters_counter.count);
-        dirty = BPF_CORE_READ(sbi, s_dirtyclusters_counter.count);
-    }
-    free_clusters = free - dirty + pending_clusters;
+    if (exact)
+        free_clusters = fsev_exact_free_minus_dirty(sbi, settled);
+    else
+        free_clusters = BPF_CORE_READ(sbi, s_freeclusters_counter.count) -
+                        BPF_CORE_READ(sbi, s_dirtyclusters_counter.count);
+    free_clusters += pending_clusters;
     if (free_clusters < 0)
         free_clusters = 0;
     free_blocks = (__u64)free_clusters << space->cluster_bits;

@@ -123,7 +123,9 @@ static __always_inline struct fsev_record *fsev_reserve(struct super_block *sb, 
  * change the calling hook is about to apply, and the space in flight. */
 static __always_inline __u64 fsev_available_now(struct super_block *sb, __s64 pending_clusters)
 {
-    __s64 in_flight = fsev_in_flight_clusters(BPF_CORE_READ(sb, s_dev));
+    __u32 dev = BPF_CORE_READ(sb, s_dev);
+    __s64 in_flight =
+        fsev_in_flight_clusters(bpf_map_lookup_elem(&space_in_flight, &dev));
 
     return fsev_ext4_available_blocks(sb, pending_clusters + in_flight, true);
 }
@@ -224,19 +226,54 @@ static __always_inline void fsev_decide_crossings(struct super_block *sb, __u32 
     fsev_submit_if(second, moved);
 }
 
+/* The trace entry of `dev` when thresholds are watched on it, else NULL.
+ * On a filesystem nobody traces, this lookup (and reading sb->s_dev) is all
+ * a space hook does. */
+static __always_inline struct fsev_trace_config *
+fsev_threshold_config(struct fsev_trace_config *config)
+{
+    if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
+        return NULL;
+    return config;
+}
+
+static __always_inline struct fsev_trace_config *fsev_threshold_entry(__u32 dev)
+{
+    return fsev_threshold_config(bpf_map_lookup_elem(&traced_superblocks, &dev));
+}
+
+/* What the count of `sb` needs besides ext4's two counters: kept in the
+ * trace entry when there is one; read in raw mode. False when neither. */
+static __always_inline bool fsev_space_of(struct fsev_trace_config *config, struct super_block *sb,
+                                          struct fsev_ext4_space *space)
+{
+    if (config) {
+        fsev_ext4_space_kept(config, sb, space);
+        return true;
+    }
+    if (emit_raw_records) {
+        fsev_ext4_space_read(sb, space);
+        return true;
+    }
+    return false;
+}
+
 /*
- * Something changed the space of `sb`. `pending_clusters`: see
+ * Something changed the space of `sb`. `config`: its trace entry when
+ * thresholds are watched (else NULL: only a raw record, in raw mode);
+ * `space`: from fsev_space_of(). `pending_clusters`: see
  * fsev_ext4_available_blocks(); the space in flight (space_in_flight.bpf.h)
  * is added to it. `announces`: the hook fires before ext4 applies the
  * change (other threads do not see it yet). Runs the threshold state
- * machine when the superblock is traced for thresholds.
+ * machine.
  */
-static __always_inline int fsev_space_changed(struct super_block *sb, __u32 source, __u64 blocks,
-                                              __s64 pending_clusters, bool announces)
+static __always_inline int fsev_space_changed(struct super_block *sb,
+                                              struct fsev_trace_config *config,
+                                              struct fsev_ext4_space *space, __u32 source,
+                                              __u64 blocks, __s64 pending_clusters, bool announces)
 {
-    struct fsev_trace_config *config;
+    struct fsev_superblock_in_flight *in_flight;
     struct fsev_threshold_step step;
-    struct fsev_ext4_space space;
     __u32 dev, reached;
     __u64 available, confirmation, margin, generation;
     bool settled = true;
@@ -245,37 +282,37 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
         return 0;
     if (emit_raw_records)
         fsev_emit_raw(sb, source, blocks, pending_clusters);
-
-    /* sb came from the tracepoint's typed arguments: a direct (CO-RE
-     * relocated) load is a plain memory access, where BPF_CORE_READ is a
-     * probe-read helper call. This lookup runs for every ext4 block change
-     * on the machine, traced or not (fsev-bench, measurement 1). */
-    dev = sb->s_dev;
-    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
-    fsev_attribute_reservation(config, sb, source, blocks);
-    if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
+    if (!config)
         return 0;
+    dev = sb->s_dev;
+    in_flight = fsev_superblock_sums(dev);
     if (announces)
-        fsev_announce_change(dev);
+        fsev_announce_change(in_flight);
     /* The state is read before the count: a crossing moves the state only
      * from the state its count was read in (fsev_decide_crossings()). */
     reached = *(volatile __u32 *)&config->reached;
     /* Another thread inside ext4_mb_new_blocks() may have moved one counter
      * and not yet the other: no crossing is decided on such a count. That
      * thread's own ext4_allocate_blocks decides, at the latest. */
-    generation = fsev_search_generation(dev);
-    if (fsev_others_searching(dev))
+    generation = fsev_search_generation(in_flight);
+    if (fsev_others_searching(in_flight, dev))
         return 0;
 
-    /* Cheap read first; the exact per-cpu sum only near a level. */
-    fsev_ext4_space_read(sb, &space);
+    /* Cheap read first (kept superblock fields, the counters' `count`).
+     * Further than approximation_margin_clusters from every level it
+     * decides alone, unless it shows a crossing; otherwise the exact
+     * per-cpu sum decides, with the reserved blocks read fresh. */
     available = fsev_ext4_space_available(
-        &space, pending_clusters + fsev_in_flight_clusters(dev), false);
-    margin = approximation_margin_clusters << space.cluster_bits;
-    if (fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
-                          margin))
-        available = fsev_ext4_space_available_settled(
-            &space, pending_clusters + fsev_in_flight_clusters(dev), true, &settled);
+        space, pending_clusters + fsev_in_flight_clusters(in_flight), false);
+    margin = approximation_margin_clusters << space->cluster_bits;
+    if (!fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
+                           margin) &&
+        fsev_reached_bits(config->levels, config->lower_level, config->upper_level, available) ==
+            reached)
+        return 0;
+    fsev_ext4_space_read(sb, space);
+    available = fsev_ext4_space_available_settled(
+        space, pending_clusters + fsev_in_flight_clusters(in_flight), true, &settled);
 
     /* A crossing is confirmed by a second read, space in flight included:
      * a window can close between reading the space in flight and reading
@@ -288,20 +325,36 @@ static __always_inline int fsev_space_changed(struct super_block *sb, __u32 sour
     if (step.reached == reached)
         return 0;
     confirmation = fsev_ext4_space_available_settled(
-        &space, pending_clusters + fsev_in_flight_clusters(dev), true, &settled);
+        space, pending_clusters + fsev_in_flight_clusters(in_flight), true, &settled);
     if (!settled ||
         fsev_reached_bits(config->levels, config->lower_level, config->upper_level,
                           confirmation) != step.reached ||
-        fsev_search_generation(dev) != generation)
+        fsev_search_generation(in_flight) != generation)
         return 0;
     /* Every change announced but not yet applied makes other threads' counts
      * too low for that time, so it can fake a level being reached (never
      * one being left): such a crossing is left to a later hook. */
-    if ((step.reached & ~reached) && fsev_change_may_be_landing(dev))
+    if ((step.reached & ~reached) && fsev_change_may_be_landing(in_flight))
         return 0;
 
     fsev_decide_crossings(sb, source, blocks, available, config, reached, &step);
     return 0;
+}
+
+/* A space hook whose change needs nothing but the superblock. */
+static __always_inline int fsev_space_hook(struct super_block *sb, __u32 source, __u64 blocks,
+                                           __s64 pending_clusters, bool announces)
+{
+    __u32 dev = sb->s_dev;
+    struct fsev_trace_config *entry = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    struct fsev_trace_config *config = fsev_threshold_config(entry);
+    struct fsev_ext4_space space;
+
+    /* Counting writers needs the entry, not thresholds (warn is enough). */
+    fsev_attribute_reservation(entry, sb, source, blocks);
+    if (!fsev_space_of(config, sb, &space))
+        return 0;
+    return fsev_space_changed(sb, config, &space, source, blocks, pending_clusters, announces);
 }
 
 /* A WARN record for a superblock traced for warn; NULL when it is not (or
@@ -337,15 +390,6 @@ static __always_inline void fsev_allocation_failed(struct super_block *sb, unsig
         bpf_ringbuf_submit(record, 0);
 }
 
-/* True when thresholds are watched on the superblock `dev`: only then is
- * space in flight tracked. */
-static __always_inline bool fsev_thresholds_traced(__u32 dev)
-{
-    struct fsev_trace_config *config = bpf_map_lookup_elem(&traced_superblocks, &dev);
-
-    return config && (config->types & FSEV_TRACE_THRESH) && config->levels;
-}
-
 /* Fires at the start of ext4_mb_new_blocks(). The thread is searching
  * until ext4_allocate_blocks. An allocation not reserved by delalloc first
  * claims its length on the dirty-cluster counter: that claim is in flight
@@ -355,8 +399,10 @@ static __always_inline bool fsev_thresholds_traced(__u32 dev)
 SEC("tp_btf/ext4_request_blocks")
 int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
 {
-    struct super_block *sb;
+    struct fsev_trace_config *config;
     struct fsev_ext4_space space;
+    struct ext4_sb_info *sbi;
+    struct super_block *sb;
     unsigned int len;
     __u64 available, wanted;
     __u32 dev;
@@ -367,9 +413,12 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
     len = ar->len;
     dev = sb->s_dev;
 
-    if (len == 0 || !fsev_thresholds_traced(dev))
+    config = fsev_threshold_entry(dev);
+    if (len == 0 || !config)
         return 0;
-    if (BPF_CORE_READ(fsev_ext4_sb_info(sb), s_mount_state) & EXT4_FC_REPLAY)
+    fsev_ext4_space_kept(config, sb, &space);
+    sbi = space.sbi;
+    if (BPF_CORE_READ(sbi, s_mount_state) & EXT4_FC_REPLAY)
         return 0;
     if (ar->flags & EXT4_MB_DELALLOC_RESERVED) {
         fsev_search_started(dev, 0);
@@ -377,7 +426,6 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
     }
     /* Room as the claim will see it: other threads' claims are on the
      * counter already, so the space in flight is not added. */
-    fsev_ext4_space_read(sb, &space);
     available = fsev_ext4_space_available(&space, 0, false);
     wanted = ((__u64)len + approximation_margin_clusters) << space.cluster_bits;
     if (available >= wanted)
@@ -395,6 +443,8 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
 SEC("tp_btf/ext4_allocate_blocks")
 int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned long long block)
 {
+    struct fsev_trace_config *config;
+    struct fsev_ext4_space space;
     struct super_block *sb;
     unsigned int len, flags;
     __u32 dev;
@@ -408,23 +458,28 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
     dev = sb->s_dev;
     delalloc_data = (flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) && len > 0;
 
-    fsev_search_ended(dev, delalloc_data ? len : 0, fsev_thresholds_traced(dev));
+    config = fsev_threshold_entry(dev);
+    fsev_search_ended(dev, delalloc_data ? len : 0, config != NULL);
     fsev_attribute_allocation(sb, flags, len);
     if (len == 0 && !fsev_is_daemon())
         fsev_allocation_failed(sb, flags);
     /* Also after a failure: a crossing left undecided while this thread was
      * searching is decided now. */
-    return fsev_space_changed(sb, FSEV_SRC_ALLOCATE_BLOCKS, len, 0, false);
+    if (!fsev_space_of(config, sb, &space))
+        return 0;
+    return fsev_space_changed(sb, config, &space, FSEV_SRC_ALLOCATE_BLOCKS, len, 0, false);
 }
 
 /* The clusters ext4_free_blocks() gives back for `count` blocks from
  * `block`: whole clusters, except partial first / last ones it is told to
  * keep (the same rounding as the kernel's). */
-static __always_inline __u64 fsev_freed_clusters(struct super_block *sb, __u64 block,
-                                                 __u64 count, int flags)
+static __always_inline __u64 fsev_freed_clusters(__u32 cluster_bits, __u64 block, __u64 count,
+                                                 int flags)
 {
-    __u32 cluster_bits = BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 31;
-    __u64 ratio = 1ull << cluster_bits, overflow;
+    __u64 ratio, overflow;
+
+    cluster_bits &= 31;
+    ratio = 1ull << cluster_bits;
 
     if (cluster_bits == 0)
         return count;
@@ -459,16 +514,23 @@ static __always_inline __u64 fsev_freed_clusters(struct super_block *sb, __u64 b
 SEC("tp_btf/ext4_free_blocks")
 int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long count, int flags)
 {
+    struct fsev_trace_config *config;
+    struct fsev_ext4_space space;
     struct super_block *sb;
     __s64 freed;
+    __u32 dev;
 
     if (!inode)
         return 0;
     sb = inode->i_sb;
-    freed = fsev_freed_clusters(sb, block, count, flags);
+    dev = sb->s_dev;
 
-    fsev_space_changed(sb, FSEV_SRC_FREE_BLOCKS, count,
-                       freed - fsev_own_allocation_in_flight(sb->s_dev), true);
+    config = fsev_threshold_entry(dev);
+    if (fsev_space_of(config, sb, &space)) {
+        freed = fsev_freed_clusters(space.cluster_bits, block, count, flags);
+        fsev_space_changed(sb, config, &space, FSEV_SRC_FREE_BLOCKS, count,
+                           freed - fsev_own_allocation_in_flight(dev), true);
+    }
     fsev_allocation_settled();
     return 0;
 }
@@ -481,7 +543,7 @@ int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 {
     if (!inode)
         return 0;
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0, false);
+    return fsev_space_hook(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0, false);
 }
 
 /* Kernels before 6.10 reserve one cluster per call and pass only the inode
@@ -491,7 +553,7 @@ int BPF_PROG(on_da_reserve_space_one_cluster, struct inode *inode)
 {
     if (!inode)
         return 0;
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0, false);
+    return fsev_space_hook(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0, false);
 }
 
 /* Fires before the dirty-cluster counter drops by `freed`. */
@@ -500,7 +562,7 @@ int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 {
     if (!inode)
         return 0;
-    return fsev_space_changed(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed, true);
+    return fsev_space_hook(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed, true);
 }
 
 /* Fires before the dirty-cluster counter drops by `used` clusters (under
@@ -510,15 +572,21 @@ int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 SEC("tp_btf/ext4_da_update_reserve_space")
 int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quota_claim)
 {
+    struct fsev_trace_config *config;
+    struct fsev_ext4_space space;
     struct super_block *sb;
+    __u32 dev;
 
     if (!inode)
         return 0;
     sb = inode->i_sb;
+    dev = sb->s_dev;
 
     /* The drop of `used` replaces this thread's extent in flight. */
-    fsev_space_changed(sb, FSEV_SRC_DA_UPDATE, used,
-                       used - fsev_own_allocation_in_flight(sb->s_dev), true);
+    config = fsev_threshold_entry(dev);
+    if (fsev_space_of(config, sb, &space))
+        fsev_space_changed(sb, config, &space, FSEV_SRC_DA_UPDATE, used,
+                           used - fsev_own_allocation_in_flight(dev), true);
     fsev_allocation_settled();
     return 0;
 }

@@ -83,27 +83,27 @@ static __always_inline __u32 fsev_current_tid(void)
     return (__u32)bpf_get_current_pid_tgid();
 }
 
-static __always_inline __s64 fsev_in_flight_clusters(__u32 dev)
-{
-    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
+/* Threads with an entry in task_in_flight (something of theirs open): while
+ * there are none, hooks skip the per-thread lookups. */
+__u64 task_windows_open = 0;
 
+static __always_inline __s64 fsev_in_flight_clusters(struct fsev_superblock_in_flight *total)
+{
     return total ? *(volatile __s64 *)&total->clusters : 0;
 }
 
-/* Changes whenever a search on `dev` starts or ends: a count read between
- * two equal generations saw no search begin or end. */
-static __always_inline __u64 fsev_search_generation(__u32 dev)
+/* Changes whenever a search on the superblock starts or ends: a count read
+ * between two equal generations saw no search begin or end. */
+static __always_inline __u64 fsev_search_generation(struct fsev_superblock_in_flight *total)
 {
-    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
-
     return total ? *(volatile __u64 *)&total->generation : 0;
 }
 
 /* True when a thread other than the current one is inside
- * ext4_mb_new_blocks() on `dev`. */
-static __always_inline bool fsev_others_searching(__u32 dev)
+ * ext4_mb_new_blocks() on `dev` (whose sums `total` are). */
+static __always_inline bool fsev_others_searching(struct fsev_superblock_in_flight *total,
+                                                  __u32 dev)
 {
-    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
     struct fsev_task_in_flight *task;
     __u32 tid;
     __s64 searching;
@@ -159,28 +159,32 @@ static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 cl
         fsev_in_flight_count_search(total, searching);
 }
 
-/* The current thread's hook fires before ext4 applies its change on `dev`:
- * until it lands, other threads read the count without it. */
-static __always_inline void fsev_announce_change(__u32 dev)
+/* The sums of `dev`, created when missing (NULL only when the map is full). */
+static __always_inline struct fsev_superblock_in_flight *fsev_superblock_sums(__u32 dev)
 {
     struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
 
-    if (!total) {
-        fsev_in_flight_add_to_superblock(dev, 0, 0);
-        total = bpf_map_lookup_elem(&space_in_flight, &dev);
-        if (!total)
-            return;
-    }
+    if (total)
+        return total;
+    fsev_in_flight_add_to_superblock(dev, 0, 0);
+    return bpf_map_lookup_elem(&space_in_flight, &dev);
+}
+
+/* The current thread's hook fires before ext4 applies its change on the
+ * superblock of `total`: until it lands, other threads read the count
+ * without it. */
+static __always_inline void fsev_announce_change(struct fsev_superblock_in_flight *total)
+{
+    if (!total)
+        return;
     total->announcer_tid = fsev_current_tid();
     total->announced_ns = bpf_ktime_get_ns();
 }
 
-/* True when another thread announced a change on `dev` so recently that it
- * may not have landed yet: the count read now can lack it. */
-static __always_inline bool fsev_change_may_be_landing(__u32 dev)
+/* True when another thread announced a change so recently that it may not
+ * have landed yet: the count read now can lack it. */
+static __always_inline bool fsev_change_may_be_landing(struct fsev_superblock_in_flight *total)
 {
-    struct fsev_superblock_in_flight *total = bpf_map_lookup_elem(&space_in_flight, &dev);
-
     if (!total || total->announcer_tid == fsev_current_tid())
         return false;
     return bpf_ktime_get_ns() - *(volatile __u64 *)&total->announced_ns <
@@ -221,6 +225,7 @@ static __always_inline struct fsev_task_in_flight *fsev_task_entry(__u32 dev)
     }
     if (bpf_map_update_elem(&task_in_flight, &tid, &fresh, BPF_NOEXIST))
         return NULL;
+    __sync_fetch_and_add(&task_windows_open, 1);
     return bpf_map_lookup_elem(&task_in_flight, &tid);
 }
 
@@ -245,7 +250,8 @@ static __always_inline void fsev_forget_if_empty(struct fsev_task_in_flight *tas
     if (task->allocated || task->claimed || task->searching)
         return;
     tid = fsev_current_tid();
-    bpf_map_delete_elem(&task_in_flight, &tid);
+    if (bpf_map_delete_elem(&task_in_flight, &tid) == 0)
+        __sync_fetch_and_add(&task_windows_open, -1);
 }
 
 /* ext4_allocate_blocks: the current thread's search ended (its claim is now
@@ -254,8 +260,8 @@ static __always_inline void fsev_forget_if_empty(struct fsev_task_in_flight *tas
  * search ends, so no other thread sees the count without both. */
 static __always_inline void fsev_search_ended(__u32 dev, __s64 allocated, bool traced)
 {
-    __u32 tid = fsev_current_tid();
     struct fsev_task_in_flight *task;
+    __u32 tid;
 
     if (allocated > 0 && traced) {
         task = fsev_task_entry(dev);
@@ -264,6 +270,9 @@ static __always_inline void fsev_search_ended(__u32 dev, __s64 allocated, bool t
             fsev_in_flight_add_to_superblock(dev, allocated, 0);
         }
     }
+    if (!*(volatile __u64 *)&task_windows_open)
+        return;
+    tid = fsev_current_tid();
     task = bpf_map_lookup_elem(&task_in_flight, &tid);
     if (!task)
         return;
@@ -275,8 +284,13 @@ static __always_inline void fsev_search_ended(__u32 dev, __s64 allocated, bool t
  * `dev`. */
 static __always_inline __s64 fsev_own_allocation_in_flight(__u32 dev)
 {
-    __u32 tid = fsev_current_tid();
-    struct fsev_task_in_flight *task = bpf_map_lookup_elem(&task_in_flight, &tid);
+    struct fsev_task_in_flight *task;
+    __u32 tid;
+
+    if (!*(volatile __u64 *)&task_windows_open)
+        return 0;
+    tid = fsev_current_tid();
+    task = bpf_map_lookup_elem(&task_in_flight, &tid);
 
     return task && task->dev == dev ? task->allocated : 0;
 }
@@ -287,8 +301,13 @@ static __always_inline __s64 fsev_own_allocation_in_flight(__u32 dev)
  * until then the extent must stay counted. */
 static __always_inline void fsev_allocation_settled(void)
 {
-    __u32 tid = fsev_current_tid();
-    struct fsev_task_in_flight *task = bpf_map_lookup_elem(&task_in_flight, &tid);
+    struct fsev_task_in_flight *task;
+    __u32 tid;
+
+    if (!*(volatile __u64 *)&task_windows_open)
+        return;
+    tid = fsev_current_tid();
+    task = bpf_map_lookup_elem(&task_in_flight, &tid);
 
     if (!task || !task->allocated)
         return;

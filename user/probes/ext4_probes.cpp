@@ -84,6 +84,7 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
 
     int cpus = libbpf_num_possible_cpus();
     if (cpus < 0) throw system_error(cpus, "count possible CPUs");
+    if (options.summed_cpus) cpus = static_cast<int>(options.summed_cpus);
     skeleton_->rodata->nr_possible_cpus = static_cast<uint32_t>(cpus);
     skeleton_->rodata->daemon_tgid = options.daemon_tgid;
     skeleton_->rodata->pidns_dev = options.pidns_dev;
@@ -317,6 +318,10 @@ int Ext4Probes::traced_superblocks_map_fd() const {
 
 int Ext4Probes::space_in_flight_map_fd() const {
     return bpf_map__fd(skeleton_->maps.space_in_flight);
+}
+
+int Ext4Probes::percpu_offsets_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.percpu_offsets);
 }
 
 int Ext4Probes::activity_map_fd() const {

@@ -31,6 +31,9 @@ struct ProbeOptions {
     // Count the space each writer takes (bpf/attribution.bpf.h); off only
     // to measure what that costs.
     bool count_writers = true;
+    // CPUs the exact per-cpu sum runs over; 0: the possible CPUs (always,
+    // but in fsev-bench, which sets more to measure a larger machine's cost).
+    uint32_t summed_cpus = 0;
 };
 
 // How far ext4's cheap per-cpu counter reads can be from the exact sum, in
@@ -90,7 +93,8 @@ class Ext4Probes {
     int traced_superblocks_map_fd() const;
     // ext4 work half done per superblock (struct fsev_superblock_in_flight).
     int space_in_flight_map_fd() const;
-    int activity_map_fd() const;  // activity_signals: struct fsev_activity per superblock
+    int percpu_offsets_map_fd() const;  // learnt per-CPU offsets of the exact sum
+    int activity_map_fd() const;        // activity_signals: struct fsev_activity per superblock
     // writers: struct fsev_writer_space per struct fsev_writer_key
     // (bpf/attribution.bpf.h).
     int writers_map_fd() const;
