@@ -56,6 +56,24 @@ std::vector<HookCost> compare(const std::vector<ProgramStats> &ours,
     return costs;
 }
 
+// The programs of bench/empty.bpf.c whose names start with `prefix`.
+std::vector<ProgramStats> named(const std::vector<ProgramStats> &programs,
+                                const std::string &prefix) {
+    std::vector<ProgramStats> kept;
+    for (const ProgramStats &stats : programs)
+        if (stats.name.starts_with(prefix)) kept.push_back(stats);
+    return kept;
+}
+
+std::string worst_hook(const std::vector<HookCost> &costs, double target, std::string *verdict) {
+    auto worst = *std::max_element(costs.begin(), costs.end(),
+                                   [](auto &a, auto &b) { return a.ratio() < b.ratio(); });
+    *verdict =
+        worst.ratio() <= target ? "met" : "missed by " + fixed(worst.ratio() - target, 2) + "x";
+    return "worst " + worst.hook + " " + fixed(worst.ours_ns, 0) + "/" + fixed(worst.empty_ns, 0) +
+           " ns = " + fixed(worst.ratio(), 2) + "x (" + std::to_string(costs.size()) + " hooks)";
+}
+
 }  // namespace
 
 void measure_hot_path_cost(const BenchConfig &config, Report &report) {
@@ -78,6 +96,7 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         std::string name;
         std::vector<HookCost> costs;
         std::vector<ProgramStats> ours, empty;
+        std::vector<HookCost> over_lookup;  // ours vs the lookup-only floor
     };
     std::vector<Phase> phases;
     auto measure = [&](const std::string &name, const test::LoopExt4 &fs) {
@@ -85,8 +104,10 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         auto empty_before = program_stats(empty->obj);
         workload(fs);
         auto ours = stats_delta(ours_before, program_stats(pipeline.probes().program_fds()));
-        auto floor = stats_delta(empty_before, program_stats(empty->obj));
-        phases.push_back({name, compare(ours, floor), ours, floor});
+        auto floors = stats_delta(empty_before, program_stats(empty->obj));
+        auto floor = named(floors, "empty_");
+        phases.push_back(
+            {name, compare(ours, floor), ours, floor, compare(ours, named(floors, "lookup_"))});
     };
 
     measure("untraced fs", untraced);
@@ -146,21 +167,31 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     }
 
     const char *keys[] = {"1a", "1b", "1c"};
+    const double targets[] = {1.3, 2.0, 3.0};
     for (size_t i = 0; i < phases.size(); ++i) {
         std::vector<HookCost> ext4;
         for (const HookCost &cost : phases[i].costs)
             if (cost.hook != "sys_exit") ext4.push_back(cost);
         Row row{keys[i], "BPF cost per run vs empty tp_btf, " + phases[i].name, "no runs",
-                "<= 1.50x", "-"};
-        if (!ext4.empty()) {
-            auto worst = *std::max_element(ext4.begin(), ext4.end(),
-                                           [](auto &a, auto &b) { return a.ratio() < b.ratio(); });
-            row.measured = "worst " + worst.hook + " " + fixed(worst.ours_ns, 0) + "/" +
-                           fixed(worst.empty_ns, 0) + " ns = " + fixed(worst.ratio(), 2) + "x (" +
-                           std::to_string(ext4.size()) + " hooks)";
-            row.verdict =
-                worst.ratio() <= 1.5 ? "met" : "missed by " + fixed(worst.ratio() - 1.5, 2) + "x";
-        }
+                "<= " + fixed(targets[i], 2) + "x", "-"};
+        if (!ext4.empty()) row.measured = worst_hook(ext4, targets[i], &row.verdict);
+        report.rows.push_back(row);
+    }
+    // The floor of one hash lookup per hook: what an untraced hook costs
+    // beyond it is ours to shave; the lookup itself is the design's price.
+    if (!phases.empty() && !phases.front().over_lookup.empty()) {
+        std::vector<HookCost> lookup_vs_empty;
+        for (const HookCost &ours : phases.front().over_lookup)
+            for (const HookCost &empty_cost : phases.front().costs)
+                if (empty_cost.hook == ours.hook)
+                    lookup_vs_empty.push_back(
+                        {ours.hook, ours.empty_ns, empty_cost.empty_ns, ours.runs});
+        Row row{"1a'", "untraced fs: ours vs a lookup-only program (read s_dev, one hash lookup)",
+                "", "<= 1.30x", "-"};
+        row.measured = worst_hook(phases.front().over_lookup, 1.3, &row.verdict);
+        std::string unused;
+        if (!lookup_vs_empty.empty())
+            row.measured += "; lookup-only vs empty: " + worst_hook(lookup_vs_empty, 1.3, &unused);
         report.rows.push_back(row);
     }
     if (!near_cost_by_cpus.empty()) {
@@ -206,7 +237,9 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         fixed(config.seconds_per_run, 1) +
         " s of a 4 KiB buffered stream truncated every 4 MiB) on a 128 MiB loop ext4; "
         "delta run_time_ns/run_cnt per program from bpf_obj_get_info_by_fd, beside "
-        "bench/empty.bpf.c (empty tp_btf on the same tracepoints) attached in the same run. "
+        "bench/empty.bpf.c (empty tp_btf on the same tracepoints, and lookup-only ones: "
+        "s_dev and one miss in a hash map shaped like traced_superblocks) attached in the "
+        "same run. "
         "Far = L1 1000, L2 500 blocks (~30000 available); near = L1 available-100, "
         "L2 available-600 (exact per-cpu sum, crossings emitted). Other processes' ext4 "
         "activity on this machine lands in the same counters.");

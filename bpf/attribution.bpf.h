@@ -97,20 +97,18 @@ static __always_inline void fsev_attribute_reservation(const struct fsev_trace_c
     fsev_attribute_clusters(sb, blocks);
 }
 
-/* For ext4_allocate_blocks: an allocation of `clusters` with ext4
- * allocation `flags`. One made for a delalloc reservation (writeback) was
- * counted at reservation time; a failed one took nothing. Both return
- * before any map lookup. */
-static __always_inline void fsev_attribute_allocation(struct super_block *sb, unsigned int flags,
+/* For ext4_allocate_blocks, with the entry its hook looked up: an
+ * allocation of `clusters` with ext4 allocation `flags`. One made for a
+ * delalloc reservation (writeback) was counted at reservation time; a
+ * failed one took nothing. */
+static __always_inline void fsev_attribute_allocation(const struct fsev_trace_config *entry,
+                                                      struct super_block *sb, unsigned int flags,
                                                       __u64 clusters)
 {
-    __u32 dev;
-
-    if (!count_writers || clusters == 0 || (flags & EXT4_MB_DELALLOC_RESERVED) || fsev_is_daemon())
+    if (!count_writers || clusters == 0 || (flags & EXT4_MB_DELALLOC_RESERVED) ||
+        !fsev_attributed(entry) || fsev_is_daemon())
         return;
-    dev = sb->s_dev;
-    if (fsev_attributed(bpf_map_lookup_elem(&traced_superblocks, &dev)))
-        fsev_attribute_clusters(sb, clusters);
+    fsev_attribute_clusters(sb, clusters);
 }
 
 #endif /* FSEV_ATTRIBUTION_BPF_H */

@@ -443,7 +443,7 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
 SEC("tp_btf/ext4_allocate_blocks")
 int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned long long block)
 {
-    struct fsev_trace_config *config;
+    struct fsev_trace_config *entry, *config;
     struct fsev_ext4_space space;
     struct super_block *sb;
     unsigned int len, flags;
@@ -458,9 +458,10 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
     dev = sb->s_dev;
     delalloc_data = (flags & EXT4_MB_DELALLOC_RESERVED) && (flags & EXT4_MB_HINT_DATA) && len > 0;
 
-    config = fsev_threshold_entry(dev);
+    entry = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    config = fsev_threshold_config(entry);
     fsev_search_ended(dev, delalloc_data ? len : 0, config != NULL);
-    fsev_attribute_allocation(sb, flags, len);
+    fsev_attribute_allocation(entry, sb, flags, len);
     if (len == 0 && !fsev_is_daemon())
         fsev_allocation_failed(sb, flags);
     /* Also after a failure: a crossing left undecided while this thread was
@@ -687,11 +688,11 @@ static __always_inline bool fsev_written_fd(long nr, struct pt_regs *regs, long 
     case 285: /* fallocate */
     case 296: /* pwritev */
     case 328: /* pwritev2 */
-        *fd = (long)BPF_CORE_READ(regs, di);
+        *fd = (long)regs->di;
         return true;
     case 275: /* splice (fd_out) */
     case 326: /* copy_file_range (fd_out) */
-        *fd = (long)BPF_CORE_READ(regs, dx);
+        *fd = (long)regs->dx;
         return true;
     default:
         return false;
@@ -712,29 +713,29 @@ static __always_inline bool fsev_creates_name(long nr, struct pt_regs *regs, lon
     case 85:  /* creat */
     case 83:  /* mkdir */
     case 133: /* mknod */
-        *path = (const char *)BPF_CORE_READ(regs, di);
+        *path = (const char *)regs->di;
         return true;
     case 82: /* rename */
     case 86: /* link */
     case 88: /* symlink */
-        *path = (const char *)BPF_CORE_READ(regs, si);
+        *path = (const char *)regs->si;
         return true;
     case 257: /* openat */
     case 258: /* mkdirat */
     case 259: /* mknodat */
     case 437: /* openat2 */
-        *dirfd = (long)BPF_CORE_READ(regs, di);
-        *path = (const char *)BPF_CORE_READ(regs, si);
+        *dirfd = (long)regs->di;
+        *path = (const char *)regs->si;
         return true;
     case 266: /* symlinkat */
-        *dirfd = (long)BPF_CORE_READ(regs, si);
-        *path = (const char *)BPF_CORE_READ(regs, dx);
+        *dirfd = (long)regs->si;
+        *path = (const char *)regs->dx;
         return true;
     case 264: /* renameat */
     case 265: /* linkat */
     case 316: /* renameat2 */
-        *dirfd = (long)BPF_CORE_READ(regs, dx);
-        *path = (const char *)BPF_CORE_READ(regs, r10);
+        *dirfd = (long)regs->dx;
+        *path = (const char *)regs->r10;
         return true;
     default:
         return false;
@@ -783,7 +784,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
         return 0;
     if (fsev_is_daemon())
         return 0;
-    nr = BPF_CORE_READ(regs, orig_ax);
+    nr = regs->orig_ax;
     if (!fsev_written_fd(nr, regs, &fd))
         return fsev_name_enospc(nr, regs);
     sb = fsev_fd_superblock(fd);

@@ -100,13 +100,20 @@ static __always_inline int fsev_other_fs_enospc(struct super_block *sb, long nr)
     return 0;
 }
 
+/* Set by the daemon while a filesystem without exact hooks is traced for
+ * thresholds. on_sys_exit also runs for ENOSPC warnings alone; then a
+ * successful write has nothing to signal, and resolving its fd is skipped. */
+__u32 syscall_activity_wanted = 0;
+
 /* A successful syscall (on_sys_exit): write-type calls signal the file's
  * filesystem. */
 static __always_inline int fsev_syscall_activity(struct pt_regs *regs)
 {
-    long nr = BPF_CORE_READ(regs, orig_ax);
-    long fd;
+    long nr, fd;
 
+    if (!*(volatile __u32 *)&syscall_activity_wanted)
+        return 0;
+    nr = regs->orig_ax;
     if (!fsev_written_fd(nr, regs, &fd))
         return 0;
     fsev_space_activity(fsev_fd_superblock(fd));
@@ -124,7 +131,7 @@ static __always_inline bool fsev_flushed_fd(long nr, struct pt_regs *regs, long 
     case 75:  /* fdatasync */
     case 277: /* sync_file_range */
     case 306: /* syncfs */
-        *fd = (long)BPF_CORE_READ(regs, di);
+        *fd = (long)regs->di;
         return true;
     default:
         return false;
@@ -162,7 +169,7 @@ static __always_inline int fsev_syscall_io_error(struct pt_regs *regs, long ret)
 
     if (fsev_is_daemon())
         return 0;
-    nr = BPF_CORE_READ(regs, orig_ax);
+    nr = regs->orig_ax;
     if (!fsev_written_fd(nr, regs, &fd) && !fsev_flushed_fd(nr, regs, &fd))
         return 0;
     sb = fsev_fd_superblock(fd);

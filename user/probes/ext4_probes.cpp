@@ -196,6 +196,7 @@ std::vector<bpf_program *> Ext4Probes::activity_programs() const {
 void Ext4Probes::watch_space_activity(bool wanted) {
     std::lock_guard lock(links_mutex_);
     activity_wanted_ = wanted;
+    skeleton_->bss->syscall_activity_wanted = wanted ? 1 : 0;
     std::vector<bpf_program *> programs = activity_programs();
     bool any_attached = std::any_of(programs.begin(), programs.end(),
                                     [this](const bpf_program *p) { return attached(p); });
