@@ -3,7 +3,7 @@
 // without space hooks of its own, by cgroup and process (docs/attribution.md).
 // Writers in two cgroup v2 directories made here, at 1:4 rates; and the real
 // daemon's THRESH message on such a filesystem names the writer, and
-// /metrics counts all it wrote.
+// /metrics counts all it wrote; an ENOSPC warning names who took the space.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/sysmacros.h>
@@ -19,6 +19,7 @@
 #include "attribution/writer_windows.h"
 #include "fsev/bpf_shared.h"
 #include "support/cgroup_writer.h"
+#include "support/command.h"
 #include "support/daemon_process.h"
 #include "support/kernel_probes_fixture.h"
 #include "support/listener_process.h"
@@ -198,6 +199,47 @@ TEST_P(OtherFsAttributionDaemonTest, ThreshMessageNamesTheCgroupThatFilledIt) {
                                     {{"mountpoint", fs.mount_point()}, {"cgroup", "/" + name}});
     ASSERT_TRUE(total) << metrics.body;
     EXPECT_NEAR(*total, double(written), 0.05 * written);
+}
+
+TEST_P(OtherFsAttributionDaemonTest, EnospcWarningNamesWhoTookTheSpace) {
+    FSEV_REQUIRE_ROOT();
+    if (!test::filesystem_available(GetParam()))
+        GTEST_SKIP() << GetParam() << ": not offered by this kernel or mkfs missing";
+    test::LoopFilesystem fs(GetParam(), size_mib_of(GetParam()));
+    test::DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    test::ListenerProcess listener({"--json", "--run-dir", daemon.run_dir()});
+    ASSERT_TRUE(listener.wait_until_listening(10s)) << listener.errors();
+    auto traced = daemon.request(fs.mount_point() + " warn");
+    ASSERT_EQ(traced.exit_code, 0) << traced.output << daemon.output();
+
+    // fallocate takes most of the space, dd runs out in the rest (btrfs may
+    // find more room than statfs promised: dd asks for twice the size).
+    uint64_t reserved = fs.available_blocks() * fs.block_size() - (8ull << 20);
+    test::run_checked({"fallocate", "-l", std::to_string(reserved), fs.path("reserved")});
+    auto filled =
+        test::run_command({"dd", "if=/dev/zero", "of=" + fs.path("fill"), "bs=64K",
+                           "count=" + std::to_string(size_mib_of(GetParam()) * 32), "status=none"});
+    ASSERT_NE(filled.exit_code, 0) << "dd should have run out of space";
+
+    json warning;
+    auto deadline = std::chrono::steady_clock::now() + 15s;
+    while (warning.is_null() && std::chrono::steady_clock::now() < deadline)
+        for (const json &message : listener.wait_for_json(SIZE_MAX, 200ms))
+            if (message.value("event", "") == "FS_WARN_ENOSPC" &&
+                message.value("dev_minor", 0u) == minor(fs.device()) &&
+                message.value("dev_major", 0u) == major(fs.device()))
+                warning = message;
+    ASSERT_FALSE(warning.is_null()) << listener.output() << daemon.output();
+    ASSERT_TRUE(warning.contains("writers")) << warning.dump();
+    ASSERT_GE(warning["writers"].size(), 2u) << warning.dump();
+    const json &first = warning["writers"][0];
+    const json &second = warning["writers"][1];
+    EXPECT_EQ(first["comm"], "fallocate") << warning.dump();
+    EXPECT_EQ(first["bytes"].get<uint64_t>(), reserved) << warning.dump();
+    EXPECT_EQ(second["comm"], "dd") << warning.dump();
+    EXPECT_EQ(second["pid"], warning["caused_pid"]) << warning.dump();
+    EXPECT_GT(second["bytes"].get<uint64_t>(), 0u) << warning.dump();
 }
 
 INSTANTIATE_TEST_SUITE_P(Filesystems, OtherFsAttributionDaemonTest,
