@@ -1,9 +1,10 @@
 // Who takes space on XFS, btrfs and tmpfs: the real BPF object counts the
 // bytes each writer's write-type syscalls wrote to a traced filesystem
 // without space hooks of its own, by cgroup and process (docs/attribution.md).
-// Writers in two cgroup v2 directories made here, at 1:4 rates; and the real
-// daemon's THRESH message on such a filesystem names the writer, and
-// /metrics counts all it wrote; an ENOSPC warning names who took the space.
+// Writers in two cgroup v2 directories made here, at 1:4 rates, and this
+// process itself (in no container); and the real daemon's THRESH message on
+// such a filesystem names the writer, /metrics counts all it wrote, and an
+// ENOSPC warning names who took the space.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/sysmacros.h>
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -40,6 +42,13 @@ using test::wait_for_exit;
 // Sizes that mkfs accepts (XFS needs 300 MiB) with room for the writes.
 uint64_t size_mib_of(const std::string &type) {
     return type == "xfs" ? 300 : type == "btrfs" ? 256 : 64;
+}
+
+std::string own_comm() {
+    std::ifstream in("/proc/self/comm");
+    std::string comm;
+    std::getline(in, comm);
+    return comm;
 }
 
 // The superblock's device as BPF sees it (the kernel's dev_t encoding).
@@ -100,13 +109,16 @@ TEST_P(OtherFsAttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFiv
     constexpr size_t slow_chunk = 256 << 10, fast_chunk = 1 << 20;
     pid_t slow_pid = start_writer(slow, fs_->path("slow"), slow_chunk, chunks, 20ms);
     pid_t fast_pid = start_writer(fast, fs_->path("fast"), fast_chunk, chunks, 20ms);
+    // This process, in no container of the test's, writes too.
+    constexpr uint64_t own = 2 << 20;
+    ASSERT_TRUE(fs_->write_file("own", own)) << std::strerror(errno);
     ASSERT_EQ(wait_for_exit(slow_pid), 0);
     ASSERT_EQ(wait_for_exit(fast_pid), 0);
     windows.add_snapshot(WriterWindows::Clock::now(),
                          read_writer_counts(probes_->writers_map_fd()));
 
     TopWriters top = windows.top(kernel_device_of(*fs_), 1min, 3);
-    ASSERT_GE(top.writers.size(), 2u);
+    ASSERT_GE(top.writers.size(), 3u);
     const WriterCount &first = top.writers[0];
     const WriterCount &second = top.writers[1];
     EXPECT_EQ(first.cgroup_id, fast.id());
@@ -117,6 +129,12 @@ TEST_P(OtherFsAttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFiv
                 0.05 * fast_chunk * chunks);
     EXPECT_NEAR(static_cast<double>(second.bytes), double(slow_chunk * chunks),
                 0.05 * slow_chunk * chunks);
+    const WriterCount &third = top.writers[2];
+    EXPECT_EQ(static_cast<pid_t>(third.tgid), ::getpid());
+    EXPECT_EQ(third.comm, own_comm());
+    EXPECT_NEAR(static_cast<double>(third.bytes), double(own), 0.05 * own);
+    EXPECT_NE(third.cgroup_id, slow.id());
+    EXPECT_NE(third.cgroup_id, fast.id());
     untrace(entry);
 }
 
