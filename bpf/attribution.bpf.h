@@ -8,6 +8,11 @@
  * again. Allocations without a reservation (O_DIRECT, fallocate,
  * nodelalloc, metadata blocks) are counted to whoever runs them.
  *
+ * On XFS, btrfs and tmpfs (no space hooks of their own) the bytes each
+ * successful write-type syscall wrote are counted instead, from the
+ * syscall-exit program (other_fs.bpf.h); docs/attribution.md says what
+ * that covers. Those entries are kept in bytes (cluster_bytes 1).
+ *
  * Frees, released reservations, truncates and deletes are not subtracted,
  * from anyone: the counts say how much space each writer took, not how
  * much it holds now.
@@ -43,45 +48,63 @@ const volatile bool count_writers = true;
  * daemon there sees the kernel's own tgids, so the cheaper helper does. */
 #define FSEV_INITIAL_PIDNS_INO 0xEFFFFFFCull
 
-/* Clusters taken by writers whose new entry could not be stored. */
+/* Clusters (ext4) and bytes (other filesystems) taken by writers whose
+ * new entry could not be stored. */
 __u64 unattributed_clusters = 0;
+__u64 unattributed_bytes = 0;
 
 static __always_inline bool fsev_attributed(const struct fsev_trace_config *config)
 {
     return config && (config->types & (FSEV_TRACE_THRESH | FSEV_TRACE_WARN));
 }
 
-/* Adds `clusters` taken on `sb` to the current task's entry. */
-static __always_inline void fsev_attribute_clusters(struct super_block *sb, __u64 clusters)
+/* Adds `units` taken on `sb` (kernel dev_t `dev`) to the current task's
+ * entry: ext4 clusters when `unit_bytes` is 0, else units of `unit_bytes`
+ * bytes. `unit_bytes` is a constant at every call site. The caller reads
+ * `dev`: a trusted tracepoint argument directly, a pointer found by
+ * probe-reads (other_fs.bpf.h) with BPF_CORE_READ. */
+static __always_inline void fsev_attribute_units(struct super_block *sb, __u32 dev, __u64 units,
+                                                 __u32 unit_bytes)
 {
     struct fsev_writer_key key = {};
     struct fsev_writer_space *space, fresh = {};
 
     key.cgroup_id = bpf_get_current_cgroup_id();
-    key.dev = sb->s_dev;
+    key.dev = dev;
     /* pidns_ino is a load-time constant: one branch stays. */
     key.tgid = (pidns_ino == 0 || pidns_ino == FSEV_INITIAL_PIDNS_INO)
                    ? (__u32)(bpf_get_current_pid_tgid() >> 32)
                    : fsev_current_pid();
     space = bpf_map_lookup_elem(&writers, &key);
     if (space) {
-        __sync_fetch_and_add(&space->clusters, clusters);
+        __sync_fetch_and_add(&space->clusters, units);
         return;
     }
     /* First space this writer takes here: the slow path names it. */
-    fresh.clusters = clusters;
+    fresh.clusters = units;
     fresh.first_ns = bpf_ktime_get_ns();
-    fresh.cluster_bytes = (__u32)BPF_CORE_READ(sb, s_blocksize)
-                          << (BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 31);
+    if (unit_bytes)
+        fresh.cluster_bytes = unit_bytes;
+    else
+        fresh.cluster_bytes = (__u32)BPF_CORE_READ(sb, s_blocksize)
+                              << (BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 31);
     bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
     if (bpf_map_update_elem(&writers, &key, &fresh, BPF_NOEXIST) == 0)
         return;
     /* Another CPU made it meanwhile. */
     space = bpf_map_lookup_elem(&writers, &key);
     if (space)
-        __sync_fetch_and_add(&space->clusters, clusters);
+        __sync_fetch_and_add(&space->clusters, units);
+    else if (unit_bytes)
+        __sync_fetch_and_add(&unattributed_bytes, units * unit_bytes);
     else
-        __sync_fetch_and_add(&unattributed_clusters, clusters);
+        __sync_fetch_and_add(&unattributed_clusters, units);
+}
+
+/* Adds `clusters` of ext4 taken on `sb` to the current task's entry. */
+static __always_inline void fsev_attribute_clusters(struct super_block *sb, __u64 clusters)
+{
+    fsev_attribute_units(sb, sb->s_dev, clusters, 0);
 }
 
 /* For fsev_space_changed(), right after its traced_superblocks lookup (so

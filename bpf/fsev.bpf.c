@@ -777,7 +777,7 @@ int BPF_PROG(on_sys_exit, struct pt_regs *regs, long ret)
     if (!regs)
         return 0;
     if (ret >= 0)
-        return fsev_syscall_activity(regs);
+        return fsev_syscall_activity(regs, ret);
     if (ret == -EIO || ret == -EROFS)
         return fsev_syscall_io_error(regs, ret);
     if (ret != -ENOSPC)

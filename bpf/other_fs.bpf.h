@@ -8,6 +8,9 @@
  * the interval is only noted (struct fsev_activity); the daemon's trailing
  * checks read that note, so the state after the last change is seen.
  *
+ * The syscall-exit path also counts, per writer, the bytes written to
+ * superblocks traced for thr or warn (attribution.bpf.h).
+ *
  * Signals, all for superblocks traced for thresholds and not ext4:
  *   - a write-type syscall on a file of the filesystem succeeded
  *     (on_sys_exit, see fsev_written_fd()): tmpfs and XFS count reserved
@@ -38,22 +41,18 @@ struct {
     __type(value, struct fsev_activity);
 } activity_signals SEC(".maps");
 
-static __always_inline void fsev_space_activity(struct super_block *sb)
+/* fsev_space_activity() once `config`, the traced_superblocks entry of
+ * `sb` (kernel dev_t `dev`), was looked up and `sb` is known not to be
+ * ext4's (whose hooks run the state machine themselves). */
+static __always_inline void fsev_traced_space_activity(struct super_block *sb, __u32 dev,
+                                                       const struct fsev_trace_config *config)
 {
-    struct fsev_trace_config *config;
     struct fsev_activity *activity, first = {};
     struct fsev_record *record;
     __u64 now, previous;
-    __u32 dev;
 
-    if (!sb || fsev_is_daemon())
-        return;
-    dev = BPF_CORE_READ(sb, s_dev);
-    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
     if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
         return;
-    if (BPF_CORE_READ(sb, s_magic) == EXT4_SUPER_MAGIC)
-        return; /* exact: the ext4 hooks run the state machine themselves */
     now = bpf_ktime_get_ns();
     activity = bpf_map_lookup_elem(&activity_signals, &dev);
     if (activity) {
@@ -75,6 +74,20 @@ static __always_inline void fsev_space_activity(struct super_block *sb)
         return;
     record->trace_id = config->trace_id;
     bpf_ringbuf_submit(record, 0);
+}
+
+static __always_inline void fsev_space_activity(struct super_block *sb)
+{
+    struct fsev_trace_config *config;
+    __u32 dev;
+
+    if (!sb || fsev_is_daemon())
+        return;
+    dev = BPF_CORE_READ(sb, s_dev);
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || BPF_CORE_READ(sb, s_magic) == EXT4_SUPER_MAGIC)
+        return;
+    fsev_traced_space_activity(sb, dev, config);
 }
 
 /* A write-type syscall failed with -ENOSPC on a filesystem that is not
@@ -100,23 +113,61 @@ static __always_inline int fsev_other_fs_enospc(struct super_block *sb, long nr)
     return 0;
 }
 
-/* Set by the daemon while a filesystem without exact hooks is traced for
- * thresholds. on_sys_exit also runs for ENOSPC warnings alone; then a
- * successful write has nothing to signal, and resolving its fd is skipped. */
-__u32 syscall_activity_wanted = 0;
+#define FSEV_FALLOC_FL_KEEP_SIZE 0x01
 
-/* A successful syscall (on_sys_exit): write-type calls signal the file's
- * filesystem. */
-static __always_inline int fsev_syscall_activity(struct pt_regs *regs)
+/* The bytes a successful write-type syscall `nr` that returned `ret` took:
+ * what it wrote (write, pwrite, writev, sendfile, splice,
+ * copy_file_range), the length a plain fallocate reserved, none for
+ * ftruncate, hole punching and the other fallocate modes. */
+static __always_inline __u64 fsev_written_bytes(long nr, struct pt_regs *regs, long ret)
 {
-    long nr, fd;
+    switch (nr) { /* x86_64 syscall numbers (asm/unistd_64.h) */
+    case 77: /* ftruncate */
+        return 0;
+    case 285: /* fallocate(fd, mode, offset, len) */
+        if (regs->si & ~(unsigned long)FSEV_FALLOC_FL_KEEP_SIZE)
+            return 0;
+        return regs->r10;
+    default:
+        return ret;
+    }
+}
 
-    if (!*(volatile __u32 *)&syscall_activity_wanted)
+/* Set by the daemon while a filesystem without exact hooks is traced for
+ * thr or warn. on_sys_exit also runs for ext4's ENOSPC warnings alone;
+ * then a successful write has nothing to count or signal, and resolving
+ * its fd is skipped. */
+__u32 syscall_writes_wanted = 0;
+
+/* A successful syscall (on_sys_exit): write-type calls on a traced
+ * filesystem other than ext4 signal it and count the bytes to the writer.
+ * An untraced filesystem pays the one lookup. */
+static __always_inline int fsev_syscall_activity(struct pt_regs *regs, long ret)
+{
+    struct fsev_trace_config *config;
+    struct super_block *sb;
+    __u64 bytes;
+    long nr, fd;
+    __u32 dev;
+
+    if (!*(volatile __u32 *)&syscall_writes_wanted)
         return 0;
     nr = regs->orig_ax;
     if (!fsev_written_fd(nr, regs, &fd))
         return 0;
-    fsev_space_activity(fsev_fd_superblock(fd));
+    sb = fsev_fd_superblock(fd);
+    if (!sb || fsev_is_daemon())
+        return 0;
+    dev = BPF_CORE_READ(sb, s_dev);
+    config = bpf_map_lookup_elem(&traced_superblocks, &dev);
+    if (!config || BPF_CORE_READ(sb, s_magic) == EXT4_SUPER_MAGIC)
+        return 0; /* ext4's space hooks count and signal */
+    if (count_writers && fsev_attributed(config)) {
+        bytes = fsev_written_bytes(nr, regs, ret);
+        if (bytes)
+            fsev_attribute_units(sb, dev, bytes, 1);
+    }
+    fsev_traced_space_activity(sb, dev, config);
     return 0;
 }
 

@@ -20,7 +20,8 @@ KernelEvents::KernelEvents(const ProbeOptions &options, Handlers handlers)
                  uint32_t block_size) {
               events_.levels_crossed(entry, step, available, block_size);
           },
-          handlers_.warn_wanted, handlers_.activity_wanted),
+          handlers_.warn_wanted, handlers_.activity_wanted,
+          [this](bool wanted) { probes_.see_syscall_writes(wanted); }),
       space_checks_([this](uint32_t trace_id) { return trace_sync_.check_space(trace_id); },
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::nanoseconds(options.activity_interval_ns))) {

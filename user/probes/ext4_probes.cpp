@@ -196,7 +196,6 @@ std::vector<bpf_program *> Ext4Probes::activity_programs() const {
 void Ext4Probes::watch_space_activity(bool wanted) {
     std::lock_guard lock(links_mutex_);
     activity_wanted_ = wanted;
-    skeleton_->bss->syscall_activity_wanted = wanted ? 1 : 0;
     std::vector<bpf_program *> programs = activity_programs();
     bool any_attached = std::any_of(programs.begin(), programs.end(),
                                     [this](const bpf_program *p) { return attached(p); });
@@ -218,6 +217,10 @@ bool Ext4Probes::watching_space_activity() const {
     for (const bpf_program *program : activity_programs())
         if (attached(program)) return true;
     return false;
+}
+
+void Ext4Probes::see_syscall_writes(bool wanted) {
+    skeleton_->bss->syscall_writes_wanted = wanted ? 1 : 0;
 }
 
 void Ext4Probes::watch_syscalls(bool wanted) {

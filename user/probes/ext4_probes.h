@@ -70,6 +70,10 @@ class Ext4Probes {
     // asks for thresholds on such a filesystem. Thread-safe; attaching can
     // fail (std::system_error).
     void watch_space_activity(bool wanted);
+    // Whether the syscall-exit program resolves each successful write's
+    // file to count it and signal its filesystem (only filesystems without
+    // exact hooks need that); off, it looks at failed syscalls alone.
+    void see_syscall_writes(bool wanted);
     bool watching_space_activity() const;
     // A filesystem module (xfs, btrfs) loaded after this object: loads the
     // programs on its tracepoints now, in a second copy of the BPF object

@@ -52,14 +52,15 @@ bool read_statfs(const TraceEntry &entry, struct statfs &status) {
 }  // namespace
 
 BpfTraceSync::BpfTraceSync(int map_fd, LevelsCrossed on_levels_crossed, WarnCallback on_warn_wanted,
-                           ActivityCallback on_activity_wanted)
+                           ActivityCallback on_activity_wanted, WritesCallback on_writes_wanted)
     : map_fd_(map_fd),
       on_levels_crossed_(std::move(on_levels_crossed)),
       on_warn_wanted_(std::move(on_warn_wanted)),
-      on_activity_wanted_(std::move(on_activity_wanted)) {}
+      on_activity_wanted_(std::move(on_activity_wanted)),
+      on_writes_wanted_(std::move(on_writes_wanted)) {}
 
 void BpfTraceSync::tell_warn_wanted() {
-    bool warn = false, activity = false;
+    bool warn = false, activity = false, writes = false;
     {
         std::lock_guard lock(mutex_);
         for (const auto &[id, entry] : entries_) {
@@ -69,10 +70,16 @@ void BpfTraceSync::tell_warn_wanted() {
                 warn || (entry.types & TRACE_WARN) ||
                 ((entry.types & TRACE_ERR) && (entry.fstype == "btrfs" || entry.fstype == "xfs"));
             activity = activity || checked_on_activity(entry);
+            writes = writes || ((entry.types & (TRACE_THRESH | TRACE_WARN)) &&
+                                !FilesystemSupport::exact_space(entry.fstype));
         }
     }
+    // Writes are counted before the program that sees them is attached,
+    // and the program is detached before they stop being counted.
+    if (writes && on_writes_wanted_) on_writes_wanted_(true);
     if (on_warn_wanted_) on_warn_wanted_(warn);
     if (on_activity_wanted_) on_activity_wanted_(activity);
+    if (!writes && on_writes_wanted_) on_writes_wanted_(false);
 }
 
 std::optional<SpaceReading> BpfTraceSync::check_space(uint32_t trace_id) {

@@ -39,8 +39,12 @@ class BpfTraceSync : public TraceTableObserver {
     // Told after every change whether any entry asks for thresholds on a
     // filesystem without exact hooks (its activity is then watched).
     using ActivityCallback = std::function<void(bool any_entry_checked_on_activity)>;
+    // Told after every change whether any entry asks for thr or warn on a
+    // filesystem without exact hooks (successful writes to it are then
+    // counted and signalled by the syscall-exit program).
+    using WritesCallback = std::function<void(bool any_entry_wants_writes_seen)>;
     BpfTraceSync(int map_fd, LevelsCrossed on_levels_crossed, WarnCallback on_warn_wanted = {},
-                 ActivityCallback on_activity_wanted = {});
+                 ActivityCallback on_activity_wanted = {}, WritesCallback on_writes_wanted = {});
 
     void entry_created(const TraceEntry &entry) override;
     void entry_changed(const TraceEntry &entry, bool thresholds_reset) override;
@@ -68,6 +72,7 @@ class BpfTraceSync : public TraceTableObserver {
     LevelsCrossed on_levels_crossed_;
     WarnCallback on_warn_wanted_;
     ActivityCallback on_activity_wanted_;
+    WritesCallback on_writes_wanted_;
     mutable std::mutex mutex_;
     std::map<uint32_t, TraceEntry> entries_;  // by trace id
 };
