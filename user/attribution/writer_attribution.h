@@ -56,7 +56,8 @@ class WriterAttribution {
     // crossings would otherwise spend most of its time walking the map. The
     // snapshot is taken for the first event and again once it is
     // `batch_snapshot_age` old, so an event's figures end at most that long
-    // before it is published.
+    // before it is published. Events from other threads while a batch is
+    // open share its snapshot too.
     class Batch {
       public:
         explicit Batch(WriterAttribution &attribution);
