@@ -33,8 +33,10 @@ std::string bytes_text(uint64_t bytes) {
 }  // namespace
 
 WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::milliseconds period,
-                                     std::string cgroup_root)
+                                     std::string cgroup_root,
+                                     std::chrono::nanoseconds batch_snapshot_age)
     : map_fd_(writers_map_fd),
+      batch_snapshot_age_(batch_snapshot_age),
       timer_("writer snapshots"),
       windows_(kLongWindow),
       cgroups_(std::move(cgroup_root)) {
@@ -73,13 +75,39 @@ void WriterAttribution::add_writers(Event &event) {
                   (event.id == FS_WARN_ENOSPC || event.id == FS_WARN_ENOSPC_META);
     if ((event.type != FS_EVENT_THRESH && !enospc) || !event.has_device) return;
     std::lock_guard lock(mutex_);
-    snapshot_locked(false);
-    TopWriters top =
-        windows_.top((event.dev_major << 20) | event.dev_minor, kShortWindow, kEventWriters);
+    const EventTop &top = event_top_locked((event.dev_major << 20) | event.dev_minor);
     event.writers_window_seconds = static_cast<uint32_t>(
         std::chrono::duration_cast<std::chrono::seconds>(kShortWindow).count());
-    event.writers = named(top);
+    event.writers = top.writers;
     event.other_writers_bytes = top.other_bytes;
+}
+
+const WriterAttribution::EventTop &WriterAttribution::event_top_locked(uint32_t device) {
+    auto now = WriterWindows::Clock::now();
+    if (!event_snapshot_shared_ || open_batches_ == 0 ||
+        now - event_snapshot_taken_ >= batch_snapshot_age_) {
+        snapshot_locked(false);
+        event_snapshot_taken_ = now;
+        event_snapshot_shared_ = open_batches_ > 0;
+        event_tops_.clear();
+    }
+    auto found = event_tops_.find(device);
+    if (found == event_tops_.end()) {
+        TopWriters top = windows_.top(device, kShortWindow, kEventWriters);
+        found = event_tops_.emplace(device, EventTop{named(top), top.other_bytes}).first;
+    }
+    return found->second;
+}
+
+WriterAttribution::Batch::Batch(WriterAttribution &attribution) : attribution_(attribution) {
+    std::lock_guard lock(attribution_.mutex_);
+    // A new batch starts with a snapshot of its own.
+    if (attribution_.open_batches_++ == 0) attribution_.event_snapshot_shared_ = false;
+}
+
+WriterAttribution::Batch::~Batch() {
+    std::lock_guard lock(attribution_.mutex_);
+    --attribution_.open_batches_;
 }
 
 std::string WriterAttribution::writers_text(const std::vector<AttributedFilesystem> &filesystems) {

@@ -125,9 +125,11 @@ void Daemon::watch_kernel() {
     loop_.watch(kernel_.records().epoll_fd(), [this] {
         // Everything the ring buffer holds now goes out together: netlink
         // messages several per datagram, event lines in one flush, both
-        // right when the buffer is empty, so no event waits for a later one.
+        // right when the buffer is empty, so no event waits for a later one;
+        // the events share one copy of the writers map.
         {
             FsEventPublisher::Batch batch(publisher_);
+            WriterAttribution::Batch writers(*attribution_);
             draining_records_ = true;
             kernel_.records().drain();
             draining_records_ = false;

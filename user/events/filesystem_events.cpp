@@ -118,12 +118,12 @@ void FilesystemEvents::entry_removed(const TraceEntry &entry, bool filesystem_go
         publish_(event_about(entry, FS_EVENT_INFO, FS_INFO_UMOUNT), 0);  // gone: no space to give
 }
 
-std::optional<TraceEntry> FilesystemEvents::entry_by_id(uint32_t trace_id) const {
+const TraceEntry *FilesystemEvents::entry_by_id(uint32_t trace_id) const {
     auto device = devices_.find(trace_id);
-    if (device == devices_.end()) return std::nullopt;
+    if (device == devices_.end()) return nullptr;
     auto state = filesystems_.find(device->second);
-    if (state == filesystems_.end() || !state->second.entry) return std::nullopt;
-    return state->second.entry;
+    if (state == filesystems_.end() || !state->second.entry) return nullptr;
+    return &*state->second.entry;
 }
 
 std::optional<TraceEntry> FilesystemEvents::entry_by_device(dev_t device) const {
@@ -210,12 +210,21 @@ void FilesystemEvents::record(const fsev_record &record) {
     {
         std::lock_guard lock(mutex_);
         FilesystemState &state = filesystems_[record.dev];
-        state.waiting.push_back(record);
-        bool overfull = state.waiting.size() > kMostWaiting;
-        if (state.check && overfull) state.check->deadline = Clock::time_point::min();
-        if (!state.check || overfull) {
+        if (!state.check && state.waiting.empty()) {
+            // Nothing waits before it (the usual case, a storm included):
+            // started at once instead of copied through the queue; advance
+            // then runs a check it began, as it would after the queue.
+            start(state, record, out);
             advance(state, out);
             if (state.check) start_timer();
+        } else {
+            state.waiting.push_back(record);
+            bool overfull = state.waiting.size() > kMostWaiting;
+            if (state.check && overfull) state.check->deadline = Clock::time_point::min();
+            if (!state.check || overfull) {
+                advance(state, out);
+                if (state.check) start_timer();
+            }
         }
     }
     publish(out);
@@ -233,7 +242,7 @@ void FilesystemEvents::advance(FilesystemState &state, OutgoingEvents &out) {
 
 void FilesystemEvents::start(FilesystemState &state, const fsev_record &record,
                              OutgoingEvents &out) {
-    std::optional<TraceEntry> entry = entry_by_id(record.trace_id);
+    const TraceEntry *entry = entry_by_id(record.trace_id);
     if (!entry) return;  // removed while the record was in flight
     Event event = event_about(*entry, record.event_type, record.event_id);
     event.has_device = true;

@@ -84,7 +84,8 @@ class FilesystemEvents : public TraceTableObserver {
     };
     using OutgoingEvents = std::vector<Outgoing>;
 
-    std::optional<TraceEntry> entry_by_id(uint32_t trace_id) const;
+    // The entry, or null; mutex_ held, valid while it is.
+    const TraceEntry *entry_by_id(uint32_t trace_id) const;
     std::optional<TraceEntry> entry_by_device(dev_t device) const;
     OutgoingEvents name_enospc(const fsev_record &record);
     // Handles the filesystem's waiting records until one needs a deferred check.
