@@ -66,6 +66,16 @@ std::optional<struct statfs> statfs_of_device(dev_t device, const std::string &p
 }
 
 std::optional<struct statfs> statfs_of_device(dev_t device, const std::string &preferred) {
+    // Most often the path opens a file of that very superblock (its st_dev):
+    // then the mount table, which can be thousands of lines, is not read.
+    // A btrfs subvolume shows a device of its own, and a covering mount
+    // another filesystem's: those are told apart by the mount table.
+    UniqueFd opened(::open(preferred.c_str(), O_PATH | O_CLOEXEC));
+    struct stat status {};
+    struct statfs numbers {};
+    if (opened.valid() && ::fstat(opened.get(), &status) == 0 && status.st_dev == device &&
+        ::fstatfs(opened.get(), &numbers) == 0)
+        return numbers;
     try {
         return statfs_of_device(device, preferred, read_mountinfo("self"));
     } catch (const std::system_error &) {
