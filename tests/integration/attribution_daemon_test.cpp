@@ -115,14 +115,7 @@ TEST(AttributionDaemonTest, EnospcWarningNamesTheWriterThatFilledIt) {
         {"dd", "if=/dev/zero", "of=" + fs.path("fill"), "bs=1M", "count=64", "status=none"});
     ASSERT_NE(filled.exit_code, 0) << "dd should have run out of space";
 
-    json warning;
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (warning.is_null() && std::chrono::steady_clock::now() < deadline)
-        for (const json &message : listener.wait_for_json(SIZE_MAX, 200ms))
-            if (message.value("event", "") == "FS_WARN_ENOSPC" &&
-                message.value("dev_minor", 0u) == minor(fs.device()) &&
-                message.value("dev_major", 0u) == major(fs.device()))
-                warning = message;
+    json warning = listener.wait_for_event_about(fs.device(), "FS_WARN_ENOSPC", 15s);
     ASSERT_FALSE(warning.is_null()) << listener.output() << daemon.output();
     ASSERT_TRUE(warning.contains("writers")) << warning.dump();
     const json &first = warning["writers"][0];

@@ -24,6 +24,7 @@
 #include "support/command.h"
 #include "support/daemon_process.h"
 #include "support/kernel_probes_fixture.h"
+#include "support/writer_ranking.h"
 #include "support/listener_process.h"
 #include "support/loop_filesystem.h"
 #include "support/metrics_text.h"
@@ -119,16 +120,8 @@ TEST_P(OtherFsAttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFiv
 
     TopWriters top = windows.top(kernel_device_of(*fs_), 1min, 3);
     ASSERT_GE(top.writers.size(), 3u);
-    const WriterCount &first = top.writers[0];
-    const WriterCount &second = top.writers[1];
-    EXPECT_EQ(first.cgroup_id, fast.id());
-    EXPECT_EQ(static_cast<pid_t>(first.tgid), fast_pid);
-    EXPECT_EQ(second.cgroup_id, slow.id());
-    EXPECT_EQ(static_cast<pid_t>(second.tgid), slow_pid);
-    EXPECT_NEAR(static_cast<double>(first.bytes), double(fast_chunk * chunks),
-                0.05 * fast_chunk * chunks);
-    EXPECT_NEAR(static_cast<double>(second.bytes), double(slow_chunk * chunks),
-                0.05 * slow_chunk * chunks);
+    test::expect_ranked_first_and_second(top, {fast.id(), fast_pid, fast_chunk * chunks},
+                                         {slow.id(), slow_pid, slow_chunk * chunks});
     const WriterCount &third = top.writers[2];
     EXPECT_EQ(static_cast<pid_t>(third.tgid), ::getpid());
     EXPECT_EQ(third.comm, own_comm());
@@ -240,14 +233,7 @@ TEST_P(OtherFsAttributionDaemonTest, EnospcWarningNamesWhoTookTheSpace) {
                            "count=" + std::to_string(size_mib_of(GetParam()) * 32), "status=none"});
     ASSERT_NE(filled.exit_code, 0) << "dd should have run out of space";
 
-    json warning;
-    auto deadline = std::chrono::steady_clock::now() + 15s;
-    while (warning.is_null() && std::chrono::steady_clock::now() < deadline)
-        for (const json &message : listener.wait_for_json(SIZE_MAX, 200ms))
-            if (message.value("event", "") == "FS_WARN_ENOSPC" &&
-                message.value("dev_minor", 0u) == minor(fs.device()) &&
-                message.value("dev_major", 0u) == major(fs.device()))
-                warning = message;
+    json warning = listener.wait_for_event_about(fs.device(), "FS_WARN_ENOSPC", 15s);
     ASSERT_FALSE(warning.is_null()) << listener.output() << daemon.output();
     ASSERT_TRUE(warning.contains("writers")) << warning.dump();
     ASSERT_GE(warning["writers"].size(), 2u) << warning.dump();

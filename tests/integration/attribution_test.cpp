@@ -22,6 +22,7 @@
 #include "fsev/bpf_shared.h"
 #include "support/cgroup_writer.h"
 #include "support/kernel_probes_fixture.h"
+#include "support/writer_ranking.h"
 #include "support/loop_ext4.h"
 
 namespace fsev {
@@ -70,16 +71,8 @@ TEST_F(AttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFivePercen
 
     TopWriters top = windows.top(fs.kernel_device(), 1min, 3);
     ASSERT_GE(top.writers.size(), 3u);
-    const WriterCount &first = top.writers[0];
-    const WriterCount &second = top.writers[1];
-    EXPECT_EQ(first.cgroup_id, fast.id());
-    EXPECT_EQ(static_cast<pid_t>(first.tgid), fast_pid);
-    EXPECT_EQ(second.cgroup_id, slow.id());
-    EXPECT_EQ(static_cast<pid_t>(second.tgid), slow_pid);
-    EXPECT_NEAR(static_cast<double>(first.bytes), double(fast_chunk * chunks),
-                0.05 * fast_chunk * chunks);
-    EXPECT_NEAR(static_cast<double>(second.bytes), double(slow_chunk * chunks),
-                0.05 * slow_chunk * chunks);
+    test::expect_ranked_first_and_second(top, {fast.id(), fast_pid, fast_chunk * chunks},
+                                         {slow.id(), slow_pid, slow_chunk * chunks});
 
     bool own_found = false;
     for (const WriterCount &writer : top.writers) {

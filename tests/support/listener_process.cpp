@@ -174,6 +174,17 @@ std::vector<nlohmann::json> ListenerProcess::wait_for_json_about(
     return about;
 }
 
+nlohmann::json ListenerProcess::wait_for_event_about(dev_t device, const std::string &event,
+                                                     std::chrono::milliseconds timeout) {
+    auto deadline = Clock::now() + timeout;
+    do {
+        for (const nlohmann::json &message :
+             wait_for_json_about(device, SIZE_MAX, std::chrono::milliseconds(200)))
+            if (message.value("event", "") == event) return message;
+    } while (Clock::now() < deadline);
+    return nullptr;
+}
+
 int ListenerProcess::wait_for_exit(std::chrono::milliseconds timeout) {
     auto deadline = Clock::now() + timeout;
     while (reap(false) == -2 && left_until(deadline).count() > 0)

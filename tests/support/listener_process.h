@@ -37,6 +37,10 @@ class ListenerProcess {
     // until there are `count` or `timeout` passed.
     std::vector<nlohmann::json> wait_for_json_about(dev_t device, size_t count,
                                                     std::chrono::milliseconds timeout);
+    // The first message named `event` (e.g. "FS_WARN_ENOSPC") about
+    // `device`, waiting up to `timeout`; null when none came.
+    nlohmann::json wait_for_event_about(dev_t device, const std::string &event,
+                                        std::chrono::milliseconds timeout);
     // Waits until stderr contains `text`.
     bool wait_for_error_text(const std::string &text, std::chrono::milliseconds timeout);
     // Waits until stdout contains `text`.
