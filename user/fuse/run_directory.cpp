@@ -26,6 +26,10 @@ namespace {
 
 constexpr fuse_ino_t kDirectoryInode = FUSE_ROOT_ID;
 constexpr double kCacheSeconds = 1.0;  // names and modes never change while mounted
+// A file's attributes are asked for afresh each time the kernel needs them:
+// its size and modification time tell the page cache of read-write opens
+// what it may keep (see on_getattr).
+constexpr double kFileAttributeSeconds = 0.0;
 constexpr const char *kFilesystemType = "fuse.fsev";
 const time_t kMountTime = std::time(nullptr);
 
@@ -43,10 +47,34 @@ struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
         attributes.st_mode = S_IFDIR | 0755;
         attributes.st_nlink = 2;
     } else {
-        // Size 0: content is made on open; direct_io makes reads ignore it.
+        // Content is made on open. Read-only opens use direct I/O, whose
+        // reads ignore the size; a read-write open reads through the page
+        // cache up to the size, so while one is held the size is that of
+        // the largest content such opens hold (else 0).
         attributes.st_mode = S_IFREG | (file->on_write ? 0644 : 0444);
         attributes.st_nlink = 1;
+        attributes.st_size = static_cast<off_t>(file->largest_cached_reader());
     }
+    return attributes;
+}
+
+RunDirectory::OpenFile *open_file_of(const fuse_file_info *info) {
+    return info ? reinterpret_cast<RunDirectory::OpenFile *>(info->fh) : nullptr;
+}
+
+// The attributes a read-write open is told when the kernel asks on its
+// behalf (before each read): the size of the content it holds, and as
+// modification time a tag of what the page cache may then hold, namely
+// that content and every write received so far. With auto_inval_data the
+// kernel drops the file's cached pages whenever the size or the time
+// differs from what it was last told, so pages another content filled, and
+// pages a write left behind, are read from us again.
+struct stat attributes_for_cached_reader(fuse_ino_t inode, const RunDirectory::File &file,
+                                         const RunDirectory::OpenFile &open_file) {
+    struct stat attributes = attributes_of(inode, &file);
+    attributes.st_size = static_cast<off_t>(open_file.snapshot.text->size());
+    uint64_t tag = open_file.snapshot.serial * 1000003u + file.writes_received.load();
+    attributes.st_mtim.tv_nsec = static_cast<long>(tag % 1000000000u);
     return attributes;
 }
 
@@ -57,6 +85,10 @@ void on_init(void *, fuse_conn_info *connection) {
     connection->max_write = 1024 * 1024;
     // No writeback cache: a write must reach us, and fail, before it returns.
     connection->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+    // A changed modification time drops a file's cached pages (see
+    // attributes_for_cached_reader); libfuse asks for it by default.
+    if (connection->capable & FUSE_CAP_AUTO_INVAL_DATA)
+        connection->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 void on_lookup(fuse_req_t request, fuse_ino_t parent, const char *name) {
@@ -68,11 +100,14 @@ void on_lookup(fuse_req_t request, fuse_ino_t parent, const char *name) {
     fuse_entry_param entry{};
     entry.ino = file->inode;
     entry.attr = attributes_of(file->inode, file.get());
-    entry.attr_timeout = entry.entry_timeout = kCacheSeconds;
+    entry.entry_timeout = kCacheSeconds;
+    entry.attr_timeout = kFileAttributeSeconds;
     fuse_reply_entry(request, &entry);
 }
 
-void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *) {
+// `info` is set when the kernel asks on behalf of an open file: before each
+// read through the page cache, on a read-write open.
+void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
     if (inode == kDirectoryInode) {
         auto attributes = attributes_of(inode, nullptr);
         fuse_reply_attr(request, &attributes, kCacheSeconds);
@@ -83,8 +118,11 @@ void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *) {
         fuse_reply_err(request, ENOENT);
         return;
     }
-    auto attributes = attributes_of(inode, file.get());
-    fuse_reply_attr(request, &attributes, kCacheSeconds);
+    const RunDirectory::OpenFile *open_file = open_file_of(info);
+    auto attributes = open_file && open_file->through_page_cache
+                          ? attributes_for_cached_reader(inode, *file, *open_file)
+                          : attributes_of(inode, file.get());
+    fuse_reply_attr(request, &attributes, kFileAttributeSeconds);
 }
 
 // `echo ... > config` opens with O_TRUNC, which arrives here as a size
@@ -98,7 +136,14 @@ void on_setattr(fuse_req_t request, fuse_ino_t inode, struct stat *, int to_set,
         return;
     }
     auto attributes = attributes_of(inode, file.get());
-    fuse_reply_attr(request, &attributes, kCacheSeconds);
+    fuse_reply_attr(request, &attributes, kFileAttributeSeconds);
+}
+
+void release_open_file(const RunDirectory::File &file, uint64_t handle) {
+    auto *open_file = reinterpret_cast<RunDirectory::OpenFile *>(handle);
+    if (!open_file) return;
+    if (open_file->through_page_cache) file.remove_cached_reader(open_file->snapshot.text->size());
+    delete open_file;
 }
 
 void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
@@ -113,27 +158,35 @@ void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
         fuse_reply_err(request, EACCES);
         return;
     }
-    // Reads bypass the page cache, so every open sees the live listing.
-    // Write-only opens do not: a direct write hands FUSE the caller's pages
-    // as they are, one per iovec, and splits a writev() of many small iovecs
-    // into several write requests. Through the page cache the kernel copies
-    // the data into contiguous pages first and sends up to max_write bytes
-    // as one request (write-through: nothing stays dirty), so one write()
-    // or writev() within the size limit arrives whole.
-    info->direct_io = access != O_WRONLY;
-    info->keep_cache = 0;
+    // Opens that may write go through the page cache. A direct write hands
+    // FUSE the caller's pages as they are, at least one per iovec, and
+    // splits a writev() whose iovecs touch over 256 pages into several write
+    // requests. Through the page cache the kernel copies the data into
+    // contiguous pages first and sends up to max_write bytes as one request
+    // (write-through: nothing stays dirty), so one write() or writev()
+    // within the size limit arrives whole, whatever its iovecs.
+    // Read-only opens bypass the page cache: each reads its own snapshot.
+    bool may_write = access != O_RDONLY;
+    info->direct_io = !may_write;
+    info->keep_cache = 0;  // the kernel empties the file's page cache at open
     info->fh = 0;
     // A snapshot per open: a reader sees one consistent listing however it
-    // splits its reads. Opens that see the same content share one copy.
-    if (access != O_WRONLY)
-        info->fh = reinterpret_cast<uint64_t>(new RunDirectory::Snapshot(file->current_snapshot()));
+    // splits its reads. Opens that see the same content share one copy. A
+    // read-write open reads it through the page cache, which the kernel
+    // fills from us with this file handle (see attributes_for_cached_reader).
+    if (access != O_WRONLY) {
+        auto *open_file = new RunDirectory::OpenFile{file->current_snapshot(), may_write};
+        if (open_file->through_page_cache)
+            file->add_cached_reader(open_file->snapshot.text->size());
+        info->fh = reinterpret_cast<uint64_t>(open_file);
+    }
     if (fuse_reply_open(request, info) == -ENOENT)
-        delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);  // the opener was interrupted
+        release_open_file(*file, info->fh);  // the opener was interrupted
 }
 
 void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_file_info *info) {
-    auto *held = reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
-    const std::string *snapshot = held ? held->get() : nullptr;
+    const RunDirectory::OpenFile *open_file = open_file_of(info);
+    const std::string *snapshot = open_file ? open_file->snapshot.text.get() : nullptr;
     if (!snapshot) {
         fuse_reply_err(request, EBADF);
         return;
@@ -161,21 +214,28 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
         fuse_reply_err(request, file ? EBADF : ENOENT);
         return;
     }
-    // Through the page cache (write-only opens) the kernel ends a request
-    // at the end of a partly written page: a write that starts inside a page
-    // (the second write on one open file, or a pwrite) and runs past it
-    // arrives cut there, and the rest would follow as a second batch. Such
-    // a request is refused, so the call fails whole; the first write of an
-    // open, at position 0, always arrives whole.
+    // Every request may have left its text in the page cache.
+    file->writes_received.fetch_add(1);
+    // Writes reach us through the page cache, where the kernel may end a
+    // request at the end of a cached page (or larger folio) that the write
+    // did not start at the start of: a write that starts past position 0 of
+    // its open file (a second write, a pwrite, a write after reading) may
+    // arrive cut at a page boundary, and the rest would follow as a second
+    // batch. Such a request is refused, so the call fails whole. A write at
+    // position 0 enters every page at its start and arrives whole.
     static const off_t page = ::sysconf(_SC_PAGESIZE);
-    bool through_page_cache = info->fh == 0;
-    if (through_page_cache && offset % page != 0 &&
-        (offset + static_cast<off_t>(size)) % page == 0) {
+    bool may_be_cut = offset != 0 && (offset + static_cast<off_t>(size)) % page == 0;
+    // Pages written back from a shared mapping of the file arrive as
+    // writes too, cut at pages, whenever the kernel chooses.
+    if (may_be_cut || info->writepage) {
+        std::string reason = info->writepage
+                                 ? "it comes from a shared mapping (mmap) of the file"
+                                 : "it starts at byte " + std::to_string(offset) +
+                                       " of the open file and ends at a page boundary (open the "
+                                       "file again for each batch)";
         std::string line = "fsev-bpf: config: write by pid " +
-                           std::to_string(fuse_req_ctx(request)->pid) +
-                           " refused: it starts at byte " + std::to_string(offset) +
-                           " of the open file and crosses a page boundary (open the file again "
-                           "for each batch)\n";
+                           std::to_string(fuse_req_ctx(request)->pid) + " refused: " + reason +
+                           "\n";
         if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
         }
         fuse_reply_err(request, EINVAL);
@@ -196,8 +256,11 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
     }
 }
 
-void on_release(fuse_req_t request, fuse_ino_t, fuse_file_info *info) {
-    delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
+void on_release(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
+    if (auto file = owner(request).file_by_inode(inode))
+        release_open_file(*file, info->fh);
+    else
+        delete open_file_of(info);
     fuse_reply_err(request, 0);
 }
 
@@ -278,9 +341,25 @@ void RunDirectory::add_file(const std::string &name, Content content, WriteHandl
 RunDirectory::Snapshot RunDirectory::File::current_snapshot() const {
     std::string text = content();
     std::lock_guard lock(snapshot_mutex);
-    if (!snapshot || *snapshot != text)
-        snapshot = std::make_shared<const std::string>(std::move(text));
+    if (!snapshot.text || *snapshot.text != text)
+        snapshot = Snapshot{std::make_shared<const std::string>(std::move(text)), ++last_serial};
     return snapshot;
+}
+
+void RunDirectory::File::add_cached_reader(size_t size) const {
+    std::lock_guard lock(cached_readers_mutex);
+    cached_reader_sizes.insert(size);
+}
+
+void RunDirectory::File::remove_cached_reader(size_t size) const {
+    std::lock_guard lock(cached_readers_mutex);
+    auto found = cached_reader_sizes.find(size);
+    if (found != cached_reader_sizes.end()) cached_reader_sizes.erase(found);
+}
+
+size_t RunDirectory::File::largest_cached_reader() const {
+    std::lock_guard lock(cached_readers_mutex);
+    return cached_reader_sizes.empty() ? 0 : *cached_reader_sizes.rbegin();
 }
 
 std::shared_ptr<const RunDirectory::File> RunDirectory::file_by_inode(uint64_t inode) const {

@@ -2,12 +2,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -65,7 +67,20 @@ class RunDirectory {
     const std::string &path() const { return path_; }
 
     // Operations the FUSE callbacks reach (public for the C callbacks only).
-    using Snapshot = std::shared_ptr<const std::string>;
+    //
+    // The content as one open file sees it. `serial` tells contents apart: a
+    // new one whenever the content changed.
+    struct Snapshot {
+        std::shared_ptr<const std::string> text;
+        uint64_t serial = 0;
+    };
+    // What an open file (its FUSE file handle) holds: the content at open,
+    // and whether its reads go through the kernel's page cache (read-write
+    // opens) rather than straight to us (read-only opens).
+    struct OpenFile {
+        Snapshot snapshot;
+        bool through_page_cache = false;
+    };
     struct File {
         uint64_t inode = 0;
         std::string name;
@@ -76,7 +91,19 @@ class RunDirectory {
         // per open (any user may open the config file thousands of times).
         mutable std::mutex snapshot_mutex;
         mutable Snapshot snapshot;
+        mutable uint64_t last_serial = 0;
         Snapshot current_snapshot() const;
+        // Write requests received so far: every one may have left its text
+        // in the page cache, so it changes the tag the kernel is given.
+        mutable std::atomic<uint64_t> writes_received{0};
+        // Sizes of the contents that the read-write opens still held read
+        // through the page cache. A stat reports the largest, so that it
+        // never cuts the kernel's idea of the file size under such a reader.
+        mutable std::mutex cached_readers_mutex;
+        mutable std::multiset<size_t> cached_reader_sizes;
+        void add_cached_reader(size_t size) const;
+        void remove_cached_reader(size_t size) const;
+        size_t largest_cached_reader() const;
     };
     std::shared_ptr<const File> file_by_inode(uint64_t inode) const;
     std::shared_ptr<const File> file_by_name(const std::string &name) const;
