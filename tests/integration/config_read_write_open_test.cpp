@@ -162,7 +162,11 @@ TEST(ConfigReadWriteOpen, AWritevOverMorePagesThanOneDirectRequestIsStillOneBatc
     for (Layout layout : {Layout{301, 1, false}, Layout{2100, 7, true}, Layout{65400, 218, true},
                           Layout{64 * 1024, 64, true}}) {
         for (int repeat = 0; repeat < 10; ++repeat) {
+            // Padded with blanks to the layout's exact size.
             std::string bad = bad_requests(mnt, layout.bytes);
+            std::string good = good_version(bad, mnt);
+            bad.resize(layout.bytes, ' ');
+            good.resize(layout.bytes, ' ');
             ScatteredText scattered_bad(bad, layout.piece, layout.straddle);
             SCOPED_TRACE(std::to_string(bad.size()) + " bytes in " +
                          std::to_string(scattered_bad.iovecs().size()) + " iovecs of " +
@@ -173,7 +177,6 @@ TEST(ConfigReadWriteOpen, AWritevOverMorePagesThanOneDirectRequestIsStillOneBatc
             EXPECT_EQ(writev_scattered(config, scattered_bad), -EINVAL);
             ASSERT_EQ(file_text(config), "") << "part of a refused call was applied";
 
-            std::string good = good_version(bad, mnt);
             ScatteredText scattered_good(good, layout.piece, layout.straddle);
             ASSERT_GT(scattered_good.pages_touched(), 256u);
             EXPECT_EQ(writev_scattered(config, scattered_good), static_cast<ssize_t>(good.size()));
@@ -184,7 +187,7 @@ TEST(ConfigReadWriteOpen, AWritevOverMorePagesThanOneDirectRequestIsStillOneBatc
             ASSERT_EQ(file_text(config), "");
         }
     }
-    // One byte over the limit, scattered the same way, is refused whole.
+    // Over the limit, scattered the same way: refused whole.
     std::string too_big = bad_requests(mnt, 64 * 1024) + std::string(70, ' ');
     ASSERT_GT(too_big.size(), 64u * 1024);
     ScatteredText scattered_too_big(too_big, 65, true);
