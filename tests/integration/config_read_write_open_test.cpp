@@ -9,13 +9,16 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/command.h"
@@ -208,7 +211,13 @@ std::string read_all_from_start(int fd, size_t chunk = 4096) {
     return text;
 }
 
-TEST(ConfigReadWriteOpen, ReadsSeeTheListingAsItWasAtOpen) {
+// `path`'s size as stat reports it.
+off_t size_of(const std::string &path) {
+    struct stat status {};
+    return ::stat(path.c_str(), &status) == 0 ? status.st_size : -1;
+}
+
+TEST(ConfigReadWriteOpen, ReadsSeeTheListingAsItWasAtTheLatestReadWriteOpen) {
     FSEV_REQUIRE_ROOT();
     test::LoopExt4 fs;
     test::DaemonProcess daemon;
@@ -226,20 +235,20 @@ TEST(ConfigReadWriteOpen, ReadsSeeTheListingAsItWasAtOpen) {
         int held = ::open(config.c_str(), O_RDWR | O_CLOEXEC);
         ASSERT_GE(held, 0);
         EXPECT_EQ(read_all_from_start(held), first);
-        struct stat status {};
-        ASSERT_EQ(::stat(config.c_str(), &status), 0);
-        EXPECT_EQ(status.st_size, static_cast<off_t>(first.size()));  // a held read-write open
+        EXPECT_EQ(size_of(config), static_cast<off_t>(first.size()));  // while held
 
-        // The table changes: the held open still reads its listing, a new
-        // read-write open reads the new one, turn by turn.
+        // The table changes: the held open still reads its listing.
         std::ofstream(config) << mnt << " err\n";
         const std::string second = file_text(config);
         ASSERT_NE(second, first);
+        EXPECT_EQ(read_all_from_start(held, 5), first);
+        // A new read-write open: both read the listing as it was at that
+        // open (they share the page cache), in turns, in small reads.
         int fresh = ::open(config.c_str(), O_RDWR | O_CLOEXEC);
         ASSERT_GE(fresh, 0);
         for (int turn = 0; turn < 3; ++turn) {
             EXPECT_EQ(read_all_from_start(fresh, 7), second);
-            EXPECT_EQ(read_all_from_start(held, 5), first);
+            EXPECT_EQ(read_all_from_start(held, 5), second);
         }
 
         // A write of over two pages on the held open: accepted, and its
@@ -247,14 +256,48 @@ TEST(ConfigReadWriteOpen, ReadsSeeTheListingAsItWasAtOpen) {
         std::string write = std::string(2 * kPage, ' ') + "!" + mnt + " err";
         EXPECT_EQ(::pwrite(held, write.data(), write.size(), 0),
                   static_cast<ssize_t>(write.size()));
-        EXPECT_EQ(read_all_from_start(held), first);
+        EXPECT_EQ(read_all_from_start(held), second);
         EXPECT_EQ(read_all_from_start(fresh), second);
-        EXPECT_EQ(file_text(config), first);
+        EXPECT_EQ(file_text(config), first);  // a read-only open reads the table now
         ::close(fresh);
         ::close(held);
-        ASSERT_EQ(::stat(config.c_str(), &status), 0);
-        EXPECT_EQ(status.st_size, 0);  // none held
+        EXPECT_EQ(size_of(config), 0);  // none held
     }
+}
+
+TEST(ConfigReadWriteOpen, ReadWriteOpensReadingAtOnceReadTheSameListing) {
+    FSEV_REQUIRE_ROOT();
+    test::LoopExt4 fs;
+    test::DaemonProcess daemon;
+    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
+    const std::string config = daemon.run_dir() + "/config";
+    const std::string mnt = fs.mount_point();
+    std::ofstream(config) << mnt << " info\n";
+    int older = ::open(config.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(older, 0);
+    std::ofstream(config) << mnt << " err\n";
+    int newer = ::open(config.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(newer, 0);
+    const std::string listing = file_text(config);
+
+    // Two readers in a tight loop for a second: each whole read is the
+    // listing at the newer open (while each open read its own, a third to
+    // two thirds of such reads were the other's listing, or a mix of both).
+    std::atomic<int> wrong{0}, reads{0};
+    auto reader = [&](int fd) {
+        auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        while (std::chrono::steady_clock::now() < until) {
+            if (read_all_from_start(fd) != listing) ++wrong;
+            ++reads;
+        }
+    };
+    std::thread one(reader, older), two(reader, newer);
+    one.join();
+    two.join();
+    EXPECT_EQ(wrong.load(), 0) << "of " << reads.load() << " reads";
+    EXPECT_GT(reads.load(), 1000);
+    ::close(older);
+    ::close(newer);
 }
 
 TEST(ConfigReadWriteOpen, ShellAndPythonReadWriteOpensWork) {

@@ -48,12 +48,15 @@ struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
         attributes.st_nlink = 2;
     } else {
         // Content is made on open. Read-only opens use direct I/O, whose
-        // reads ignore the size; a read-write open reads through the page
+        // reads ignore the size; read-write opens read through the page
         // cache up to the size, so while one is held the size is that of
-        // the largest content such opens hold (else 0).
+        // the content they read (else 0). Exactly that size: the kernel
+        // reads a cached file up to its size, and where it is asked for
+        // more it pads the last page with zeros.
         attributes.st_mode = S_IFREG | (file->on_write ? 0644 : 0444);
         attributes.st_nlink = 1;
-        attributes.st_size = static_cast<off_t>(file->largest_cached_reader());
+        auto shared = file->cached_reader_snapshot().text;
+        attributes.st_size = shared ? static_cast<off_t>(shared->size()) : 0;
     }
     return attributes;
 }
@@ -63,17 +66,16 @@ RunDirectory::OpenFile *open_file_of(const fuse_file_info *info) {
 }
 
 // The attributes a read-write open is told when the kernel asks on its
-// behalf (before each read): the size of the content it holds, and as
-// modification time a tag of what the page cache may then hold, namely
-// that content and every write received so far. With auto_inval_data the
-// kernel drops the file's cached pages whenever the size or the time
-// differs from what it was last told, so pages another content filled, and
-// pages a write left behind, are read from us again.
-struct stat attributes_for_cached_reader(fuse_ino_t inode, const RunDirectory::File &file,
-                                         const RunDirectory::OpenFile &open_file) {
+// behalf (before each read): the size of the content read-write opens read
+// (see attributes_of), and as modification time a tag of what the page cache may then hold,
+// namely that content and every write received so far. With
+// auto_inval_data the kernel drops the file's cached pages whenever the size
+// or the time differs from what it was last told, so pages an older content
+// filled, and pages a write left behind, are read from us again.
+struct stat attributes_for_cached_reader(fuse_ino_t inode, const RunDirectory::File &file) {
     struct stat attributes = attributes_of(inode, &file);
-    attributes.st_size = static_cast<off_t>(open_file.snapshot.text->size());
-    uint64_t tag = open_file.snapshot.serial * 1000003u + file.writes_received.load();
+    RunDirectory::Snapshot shared = file.cached_reader_snapshot();
+    uint64_t tag = shared.serial * 1000003u + file.writes_received.load();
     attributes.st_mtim.tv_nsec = static_cast<long>(tag % 1000000000u);
     return attributes;
 }
@@ -120,7 +122,7 @@ void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
     }
     const RunDirectory::OpenFile *open_file = open_file_of(info);
     auto attributes = open_file && open_file->through_page_cache
-                          ? attributes_for_cached_reader(inode, *file, *open_file)
+                          ? attributes_for_cached_reader(inode, *file)
                           : attributes_of(inode, file.get());
     fuse_reply_attr(request, &attributes, kFileAttributeSeconds);
 }
@@ -142,7 +144,7 @@ void on_setattr(fuse_req_t request, fuse_ino_t inode, struct stat *, int to_set,
 void release_open_file(const RunDirectory::File &file, uint64_t handle) {
     auto *open_file = reinterpret_cast<RunDirectory::OpenFile *>(handle);
     if (!open_file) return;
-    if (open_file->through_page_cache) file.remove_cached_reader(open_file->snapshot.text->size());
+    if (open_file->through_page_cache) file.close_cached_reader();
     delete open_file;
 }
 
@@ -171,22 +173,32 @@ void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
     info->keep_cache = 0;  // the kernel empties the file's page cache at open
     info->fh = 0;
     // A snapshot per open: a reader sees one consistent listing however it
-    // splits its reads. Opens that see the same content share one copy. A
-    // read-write open reads it through the page cache, which the kernel
-    // fills from us with this file handle (see attributes_for_cached_reader).
-    if (access != O_WRONLY) {
-        auto *open_file = new RunDirectory::OpenFile{file->current_snapshot(), may_write};
-        if (open_file->through_page_cache)
-            file->add_cached_reader(open_file->snapshot.text->size());
-        info->fh = reinterpret_cast<uint64_t>(open_file);
+    // splits its reads. Opens that see the same content share one copy.
+    // Read-write opens read through the page cache, shared by all of them:
+    // they read one content, the one at the latest such open (see
+    // attributes_for_cached_reader for how the cache is kept to it).
+    if (access == O_RDONLY) {
+        info->fh =
+            reinterpret_cast<uint64_t>(new RunDirectory::OpenFile{file->current_snapshot(), false});
+    } else if (access == O_RDWR) {
+        file->open_cached_reader();
+        info->fh = reinterpret_cast<uint64_t>(new RunDirectory::OpenFile{{}, true});
     }
     if (fuse_reply_open(request, info) == -ENOENT)
         release_open_file(*file, info->fh);  // the opener was interrupted
 }
 
-void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_file_info *info) {
+void on_read(fuse_req_t request, fuse_ino_t inode, size_t size, off_t offset,
+             fuse_file_info *info) {
     const RunDirectory::OpenFile *open_file = open_file_of(info);
-    const std::string *snapshot = open_file ? open_file->snapshot.text.get() : nullptr;
+    std::shared_ptr<const std::string> held;
+    if (open_file && open_file->through_page_cache) {
+        if (auto file = owner(request).file_by_inode(inode))
+            held = file->cached_reader_snapshot().text;
+    } else if (open_file) {
+        held = open_file->snapshot.text;
+    }
+    const std::string *snapshot = held.get();
     if (!snapshot) {
         fuse_reply_err(request, EBADF);
         return;
@@ -346,20 +358,21 @@ RunDirectory::Snapshot RunDirectory::File::current_snapshot() const {
     return snapshot;
 }
 
-void RunDirectory::File::add_cached_reader(size_t size) const {
+void RunDirectory::File::open_cached_reader() const {
+    Snapshot now = current_snapshot();
     std::lock_guard lock(cached_readers_mutex);
-    cached_reader_sizes.insert(size);
+    cached_readers_snapshot = std::move(now);
+    ++cached_readers;
 }
 
-void RunDirectory::File::remove_cached_reader(size_t size) const {
+void RunDirectory::File::close_cached_reader() const {
     std::lock_guard lock(cached_readers_mutex);
-    auto found = cached_reader_sizes.find(size);
-    if (found != cached_reader_sizes.end()) cached_reader_sizes.erase(found);
+    if (cached_readers > 0 && --cached_readers == 0) cached_readers_snapshot = Snapshot{};
 }
 
-size_t RunDirectory::File::largest_cached_reader() const {
+RunDirectory::Snapshot RunDirectory::File::cached_reader_snapshot() const {
     std::lock_guard lock(cached_readers_mutex);
-    return cached_reader_sizes.empty() ? 0 : *cached_reader_sizes.rbegin();
+    return cached_readers_snapshot;
 }
 
 std::shared_ptr<const RunDirectory::File> RunDirectory::file_by_inode(uint64_t inode) const {

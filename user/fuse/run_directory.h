@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -74,11 +73,12 @@ class RunDirectory {
         std::shared_ptr<const std::string> text;
         uint64_t serial = 0;
     };
-    // What an open file (its FUSE file handle) holds: the content at open,
-    // and whether its reads go through the kernel's page cache (read-write
-    // opens) rather than straight to us (read-only opens).
+    // What an open file (its FUSE file handle) holds. A read-only open
+    // reads its own snapshot, taken at open, straight from us. A read-write
+    // open reads through the kernel's page cache, which is one per file, not
+    // per open: it reads the file's shared snapshot (File::open_cached_reader).
     struct OpenFile {
-        Snapshot snapshot;
+        Snapshot snapshot;  // read-only opens
         bool through_page_cache = false;
     };
     struct File {
@@ -96,14 +96,16 @@ class RunDirectory {
         // Write requests received so far: every one may have left its text
         // in the page cache, so it changes the tag the kernel is given.
         mutable std::atomic<uint64_t> writes_received{0};
-        // Sizes of the contents that the read-write opens still held read
-        // through the page cache. A stat reports the largest, so that it
-        // never cuts the kernel's idea of the file size under such a reader.
+        // The one content every read-write open now held reads: pages one
+        // of them had the kernel cache are read by all of them, so they
+        // must all read the same. Each read-write open makes the content at
+        // its open the shared one; it is dropped when none is held.
         mutable std::mutex cached_readers_mutex;
-        mutable std::multiset<size_t> cached_reader_sizes;
-        void add_cached_reader(size_t size) const;
-        void remove_cached_reader(size_t size) const;
-        size_t largest_cached_reader() const;
+        mutable Snapshot cached_readers_snapshot;
+        mutable size_t cached_readers = 0;
+        void open_cached_reader() const;
+        void close_cached_reader() const;
+        Snapshot cached_reader_snapshot() const;  // empty text when none is held
     };
     std::shared_ptr<const File> file_by_inode(uint64_t inode) const;
     std::shared_ptr<const File> file_by_name(const std::string &name) const;
