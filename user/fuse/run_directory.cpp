@@ -226,8 +226,12 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
         fuse_reply_err(request, file ? EBADF : ENOENT);
         return;
     }
-    // Every request may have left its text in the page cache.
+    // Every request may have left its text in the page cache. A read-write
+    // open reading meanwhile could read it: the kernel ignores the size and
+    // time it is told while a write that grows the file is under way, so
+    // the pages are dropped outright.
     file->writes_received.fetch_add(1);
+    if (file->cached_reader_snapshot().text) directory.drop_cached_pages(inode);
     // Writes reach us through the page cache, where the kernel may end a
     // request at the end of a cached page (or larger folio) that the write
     // did not start at the start of: a write that starts past position 0 of
@@ -452,7 +456,12 @@ void RunDirectory::start() {
         std::lock_guard lock(writes_mutex_);
         accepting_writes_ = true;
     }
+    {
+        std::lock_guard lock(drops_mutex_);
+        dropping_ = true;
+    }
     write_thread_ = std::thread([this] { serve_writes(); });
+    drop_thread_ = std::thread([this] { serve_cache_drops(); });
     request_thread_ = std::thread([this] { serve_requests(); });
 }
 
@@ -466,6 +475,13 @@ void RunDirectory::stop() {
     }
     writes_ready_.notify_all();
     if (write_thread_.joinable()) write_thread_.join();
+    // Every write is answered, so no page a drop waits for stays locked.
+    {
+        std::lock_guard lock(drops_mutex_);
+        dropping_ = false;
+    }
+    drops_ready_.notify_all();
+    if (drop_thread_.joinable()) drop_thread_.join();
     if (request_thread_.joinable()) {
         uint64_t one = 1;
         if (::write(stop_event_.get(), &one, sizeof one) < 0) std::perror("fsev-bpf: eventfd");
@@ -504,6 +520,30 @@ void RunDirectory::answer_if_queued(fuse_req *request, int error) {
     // No interrupt function to clear: this runs inside it, and the reply
     // ends the request.
     fuse_reply_err(job.request, error);
+}
+
+void RunDirectory::drop_cached_pages(uint64_t inode) {
+    {
+        std::lock_guard lock(drops_mutex_);
+        if (!dropping_) return;
+        drops_.insert(inode);
+    }
+    drops_ready_.notify_one();
+}
+
+void RunDirectory::serve_cache_drops() {
+    while (true) {
+        std::set<uint64_t> inodes;
+        {
+            std::unique_lock lock(drops_mutex_);
+            drops_ready_.wait(lock, [this] { return !drops_.empty() || !dropping_; });
+            if (!dropping_) return;
+            inodes.swap(drops_);
+        }
+        // Offset 0, length 0: every page of the file. Fails harmlessly
+        // (ENOENT) when the kernel holds no inode for it.
+        for (uint64_t inode : inodes) fuse_lowlevel_notify_inval_inode(session_, inode, 0, 0);
+    }
 }
 
 void RunDirectory::serve_writes() {

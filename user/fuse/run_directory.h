@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -116,6 +117,9 @@ class RunDirectory {
     // Answers a write that is still queued with `error`, taking it off the
     // queue; does nothing to a write being handled or already answered.
     void answer_if_queued(fuse_req *request, int error);
+    // Asks the kernel, from a thread of its own, to drop the file's cached
+    // pages (a write left its text there while read-write opens read).
+    void drop_cached_pages(uint64_t inode);
 
   private:
     struct WriteJob {
@@ -129,6 +133,7 @@ class RunDirectory {
     void prepare_mount_point();
     void serve_requests();
     void serve_writes();
+    void serve_cache_drops();
 
     std::string path_;
     mutable std::mutex files_mutex_;
@@ -148,6 +153,15 @@ class RunDirectory {
     std::deque<WriteJob> writes_;
     bool accepting_writes_ = false;
     std::thread write_thread_;
+
+    // The kernel drops cached pages only once it can lock each of them, and
+    // a writer keeps the last page of its write locked until the write is
+    // answered: so the drops run on a thread that no write waits for.
+    std::mutex drops_mutex_;
+    std::condition_variable drops_ready_;
+    std::set<uint64_t> drops_;
+    bool dropping_ = false;
+    std::thread drop_thread_;
 };
 
 }  // namespace fsev
