@@ -1,7 +1,8 @@
 // A config file opened read-write (O_RDWR): the real daemon, real loop ext4.
 // Such opens write through the page cache, as write-only opens do, so one
 // write call is one batch whatever its iovecs; their reads go through the
-// page cache too and must still see the listing as it was at open.
+// page cache too, which all of them share, and must still see one whole
+// listing and never written text.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>

@@ -67,11 +67,11 @@ RunDirectory::OpenFile *open_file_of(const fuse_file_info *info) {
 
 // The attributes a read-write open is told when the kernel asks on its
 // behalf (before each read): the size of the content read-write opens read
-// (see attributes_of), and as modification time a tag of what the page cache may then hold,
-// namely that content and every write received so far. With
-// auto_inval_data the kernel drops the file's cached pages whenever the size
-// or the time differs from what it was last told, so pages an older content
-// filled, and pages a write left behind, are read from us again.
+// (see attributes_of), and as modification time a tag of what the page
+// cache may then hold, namely that content and every write received so far.
+// With auto_inval_data the kernel drops the file's cached pages whenever the
+// size or the time differs from what it was last told, so pages an older
+// content filled, and pages a write left behind, are read from us again.
 struct stat attributes_for_cached_reader(fuse_ino_t inode, const RunDirectory::File &file) {
     struct stat attributes = attributes_of(inode, &file);
     RunDirectory::Snapshot shared = file.cached_reader_snapshot();
