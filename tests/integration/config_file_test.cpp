@@ -206,7 +206,7 @@ TEST_F(ConfigFileTest, SeveralWritesOnOneOpenFdAreSeparateBatches) {
     EXPECT_EQ(write_text(mnt + " info"), static_cast<int>(mnt.size() + 5));
     EXPECT_EQ(write_text(mnt + " bogus"), -EINVAL);
     EXPECT_EQ(write_text(mnt + " warn\n"), static_cast<int>(mnt.size() + 6));
-    // A later write that crosses a page boundary would reach the daemon cut
+    // A later write that crosses a page boundary could reach the daemon cut
     // at that boundary: refused whole (this one would have cleared all).
     EXPECT_EQ(write_text(std::string(70000, ' ')), -EINVAL);
     EXPECT_EQ(write_text(std::string(5000, ' ') + mnt + " err"), -EINVAL);
@@ -218,6 +218,15 @@ TEST_F(ConfigFileTest, SeveralWritesOnOneOpenFdAreSeparateBatches) {
     EXPECT_EQ(write_text(std::string(70000, ' ')), -EFBIG);
     ::close(fd);
     EXPECT_EQ(listing(), entry_line(1, mnt, "info,warn - -"));
+    // A later write that starts on a page boundary may still be cut at the
+    // end of a larger cached folio: one that also ends on one is refused.
+    fd = ::open(config().c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    std::string add_err = mnt + " err\n", drop_err = "!" + mnt + " err\n";
+    EXPECT_EQ(write_text(std::string(4096 - add_err.size(), ' ') + add_err), 4096);
+    EXPECT_EQ(write_text(std::string(8192 - drop_err.size(), ' ') + drop_err), -EINVAL);
+    ::close(fd);
+    EXPECT_EQ(listing(), entry_line(1, mnt, "info,warn,err - -"));
 }
 
 // writev() with the text cut into `piece`-byte iovecs (at most 1024, the

@@ -26,6 +26,10 @@ namespace {
 
 constexpr fuse_ino_t kDirectoryInode = FUSE_ROOT_ID;
 constexpr double kCacheSeconds = 1.0;  // names and modes never change while mounted
+// A file's attributes are asked for afresh each time the kernel needs them:
+// its size and modification time tell the page cache of read-write opens
+// what it may keep (see on_getattr).
+constexpr double kFileAttributeSeconds = 0.0;
 constexpr const char *kFilesystemType = "fuse.fsev";
 const time_t kMountTime = std::time(nullptr);
 
@@ -43,10 +47,36 @@ struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
         attributes.st_mode = S_IFDIR | 0755;
         attributes.st_nlink = 2;
     } else {
-        // Size 0: content is made on open; direct_io makes reads ignore it.
+        // Content is made on open. Read-only opens use direct I/O, whose
+        // reads ignore the size; read-write opens read through the page
+        // cache up to the size, so while one is held the size is that of
+        // the content they read (else 0). Exactly that size: the kernel
+        // reads a cached file up to its size, and where it is asked for
+        // more it pads the last page with zeros.
         attributes.st_mode = S_IFREG | (file->on_write ? 0644 : 0444);
         attributes.st_nlink = 1;
+        auto shared = file->cached_reader_snapshot().text;
+        attributes.st_size = shared ? static_cast<off_t>(shared->size()) : 0;
     }
+    return attributes;
+}
+
+RunDirectory::OpenFile *open_file_of(const fuse_file_info *info) {
+    return info ? reinterpret_cast<RunDirectory::OpenFile *>(info->fh) : nullptr;
+}
+
+// The attributes a read-write open is told when the kernel asks on its
+// behalf (before each read): the size of the content read-write opens read
+// (see attributes_of), and as modification time a tag of what the page
+// cache may then hold, namely that content and every write received so far.
+// With auto_inval_data the kernel drops the file's cached pages whenever the
+// size or the time differs from what it was last told, so pages an older
+// content filled, and pages a write left behind, are read from us again.
+struct stat attributes_for_cached_reader(fuse_ino_t inode, const RunDirectory::File &file) {
+    struct stat attributes = attributes_of(inode, &file);
+    RunDirectory::Snapshot shared = file.cached_reader_snapshot();
+    uint64_t tag = shared.serial * 1000003u + file.writes_received.load();
+    attributes.st_mtim.tv_nsec = static_cast<long>(tag % 1000000000u);
     return attributes;
 }
 
@@ -57,6 +87,10 @@ void on_init(void *, fuse_conn_info *connection) {
     connection->max_write = 1024 * 1024;
     // No writeback cache: a write must reach us, and fail, before it returns.
     connection->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+    // A changed modification time drops a file's cached pages (see
+    // attributes_for_cached_reader); libfuse asks for it by default.
+    if (connection->capable & FUSE_CAP_AUTO_INVAL_DATA)
+        connection->want |= FUSE_CAP_AUTO_INVAL_DATA;
 }
 
 void on_lookup(fuse_req_t request, fuse_ino_t parent, const char *name) {
@@ -68,11 +102,14 @@ void on_lookup(fuse_req_t request, fuse_ino_t parent, const char *name) {
     fuse_entry_param entry{};
     entry.ino = file->inode;
     entry.attr = attributes_of(file->inode, file.get());
-    entry.attr_timeout = entry.entry_timeout = kCacheSeconds;
+    entry.entry_timeout = kCacheSeconds;
+    entry.attr_timeout = kFileAttributeSeconds;
     fuse_reply_entry(request, &entry);
 }
 
-void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *) {
+// `info` is set when the kernel asks on behalf of an open file: before each
+// read through the page cache, on a read-write open.
+void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
     if (inode == kDirectoryInode) {
         auto attributes = attributes_of(inode, nullptr);
         fuse_reply_attr(request, &attributes, kCacheSeconds);
@@ -83,8 +120,11 @@ void on_getattr(fuse_req_t request, fuse_ino_t inode, fuse_file_info *) {
         fuse_reply_err(request, ENOENT);
         return;
     }
-    auto attributes = attributes_of(inode, file.get());
-    fuse_reply_attr(request, &attributes, kCacheSeconds);
+    const RunDirectory::OpenFile *open_file = open_file_of(info);
+    auto attributes = open_file && open_file->through_page_cache
+                          ? attributes_for_cached_reader(inode, *file)
+                          : attributes_of(inode, file.get());
+    fuse_reply_attr(request, &attributes, kFileAttributeSeconds);
 }
 
 // `echo ... > config` opens with O_TRUNC, which arrives here as a size
@@ -98,7 +138,14 @@ void on_setattr(fuse_req_t request, fuse_ino_t inode, struct stat *, int to_set,
         return;
     }
     auto attributes = attributes_of(inode, file.get());
-    fuse_reply_attr(request, &attributes, kCacheSeconds);
+    fuse_reply_attr(request, &attributes, kFileAttributeSeconds);
+}
+
+void release_open_file(const RunDirectory::File &file, uint64_t handle) {
+    auto *open_file = reinterpret_cast<RunDirectory::OpenFile *>(handle);
+    if (!open_file) return;
+    if (open_file->through_page_cache) file.close_cached_reader();
+    delete open_file;
 }
 
 void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
@@ -113,27 +160,45 @@ void on_open(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
         fuse_reply_err(request, EACCES);
         return;
     }
-    // Reads bypass the page cache, so every open sees the live listing.
-    // Write-only opens do not: a direct write hands FUSE the caller's pages
-    // as they are, one per iovec, and splits a writev() of many small iovecs
-    // into several write requests. Through the page cache the kernel copies
-    // the data into contiguous pages first and sends up to max_write bytes
-    // as one request (write-through: nothing stays dirty), so one write()
-    // or writev() within the size limit arrives whole.
-    info->direct_io = access != O_WRONLY;
-    info->keep_cache = 0;
+    // Opens that may write go through the page cache. A direct write hands
+    // FUSE the caller's pages as they are, at least one per iovec, and
+    // splits a writev() whose iovecs touch over 256 pages into several write
+    // requests. Through the page cache the kernel copies the data into
+    // contiguous pages first and sends up to max_write bytes as one request
+    // (write-through: nothing stays dirty), so one write() or writev()
+    // within the size limit arrives whole, whatever its iovecs.
+    // Read-only opens bypass the page cache: each reads its own snapshot.
+    bool may_write = access != O_RDONLY;
+    info->direct_io = !may_write;
+    info->keep_cache = 0;  // the kernel empties the file's page cache at open
     info->fh = 0;
     // A snapshot per open: a reader sees one consistent listing however it
     // splits its reads. Opens that see the same content share one copy.
-    if (access != O_WRONLY)
-        info->fh = reinterpret_cast<uint64_t>(new RunDirectory::Snapshot(file->current_snapshot()));
+    // Read-write opens read through the page cache, shared by all of them:
+    // they read one content, the one at the latest such open (see
+    // attributes_for_cached_reader for how the cache is kept to it).
+    if (access == O_RDONLY) {
+        info->fh =
+            reinterpret_cast<uint64_t>(new RunDirectory::OpenFile{file->current_snapshot(), false});
+    } else if (access == O_RDWR) {
+        file->open_cached_reader();
+        info->fh = reinterpret_cast<uint64_t>(new RunDirectory::OpenFile{{}, true});
+    }
     if (fuse_reply_open(request, info) == -ENOENT)
-        delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);  // the opener was interrupted
+        release_open_file(*file, info->fh);  // the opener was interrupted
 }
 
-void on_read(fuse_req_t request, fuse_ino_t, size_t size, off_t offset, fuse_file_info *info) {
-    auto *held = reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
-    const std::string *snapshot = held ? held->get() : nullptr;
+void on_read(fuse_req_t request, fuse_ino_t inode, size_t size, off_t offset,
+             fuse_file_info *info) {
+    const RunDirectory::OpenFile *open_file = open_file_of(info);
+    std::shared_ptr<const std::string> held;
+    if (open_file && open_file->through_page_cache) {
+        if (auto file = owner(request).file_by_inode(inode))
+            held = file->cached_reader_snapshot().text;
+    } else if (open_file) {
+        held = open_file->snapshot.text;
+    }
+    const std::string *snapshot = held.get();
     if (!snapshot) {
         fuse_reply_err(request, EBADF);
         return;
@@ -161,21 +226,32 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
         fuse_reply_err(request, file ? EBADF : ENOENT);
         return;
     }
-    // Through the page cache (write-only opens) the kernel ends a request
-    // at the end of a partly written page: a write that starts inside a page
-    // (the second write on one open file, or a pwrite) and runs past it
-    // arrives cut there, and the rest would follow as a second batch. Such
-    // a request is refused, so the call fails whole; the first write of an
-    // open, at position 0, always arrives whole.
+    // Every request may have left its text in the page cache. A read-write
+    // open reading meanwhile could read it: the kernel ignores the size and
+    // time it is told while a write that grows the file is under way, so
+    // the pages are dropped outright.
+    file->writes_received.fetch_add(1);
+    if (file->cached_reader_snapshot().text) directory.drop_cached_pages(inode);
+    // Writes reach us through the page cache, where the kernel may end a
+    // request at the end of a cached page (or larger folio) that the write
+    // did not start at the start of: a write that starts past position 0 of
+    // its open file (a second write, a pwrite, a write after reading) may
+    // arrive cut at a page boundary, and the rest would follow as a second
+    // batch. Such a request is refused, so the call fails whole. A write at
+    // position 0 enters every page at its start and arrives whole.
     static const off_t page = ::sysconf(_SC_PAGESIZE);
-    bool through_page_cache = info->fh == 0;
-    if (through_page_cache && offset % page != 0 &&
-        (offset + static_cast<off_t>(size)) % page == 0) {
+    bool may_be_cut = offset != 0 && (offset + static_cast<off_t>(size)) % page == 0;
+    // Pages written back from a shared mapping of the file arrive as
+    // writes too, cut at pages, whenever the kernel chooses.
+    if (may_be_cut || info->writepage) {
+        std::string reason = info->writepage
+                                 ? "it comes from a shared mapping (mmap) of the file"
+                                 : "it starts at byte " + std::to_string(offset) +
+                                       " of the open file and ends at a page boundary (open the "
+                                       "file again for each batch)";
         std::string line = "fsev-bpf: config: write by pid " +
-                           std::to_string(fuse_req_ctx(request)->pid) +
-                           " refused: it starts at byte " + std::to_string(offset) +
-                           " of the open file and crosses a page boundary (open the file again "
-                           "for each batch)\n";
+                           std::to_string(fuse_req_ctx(request)->pid) + " refused: " + reason +
+                           "\n";
         if (::write(STDERR_FILENO, line.data(), line.size()) < 0) {
         }
         fuse_reply_err(request, EINVAL);
@@ -196,8 +272,11 @@ void on_write(fuse_req_t request, fuse_ino_t inode, const char *data, size_t siz
     }
 }
 
-void on_release(fuse_req_t request, fuse_ino_t, fuse_file_info *info) {
-    delete reinterpret_cast<RunDirectory::Snapshot *>(info->fh);
+void on_release(fuse_req_t request, fuse_ino_t inode, fuse_file_info *info) {
+    if (auto file = owner(request).file_by_inode(inode))
+        release_open_file(*file, info->fh);
+    else
+        delete open_file_of(info);
     fuse_reply_err(request, 0);
 }
 
@@ -278,9 +357,26 @@ void RunDirectory::add_file(const std::string &name, Content content, WriteHandl
 RunDirectory::Snapshot RunDirectory::File::current_snapshot() const {
     std::string text = content();
     std::lock_guard lock(snapshot_mutex);
-    if (!snapshot || *snapshot != text)
-        snapshot = std::make_shared<const std::string>(std::move(text));
+    if (!snapshot.text || *snapshot.text != text)
+        snapshot = Snapshot{std::make_shared<const std::string>(std::move(text)), ++last_serial};
     return snapshot;
+}
+
+void RunDirectory::File::open_cached_reader() const {
+    Snapshot now = current_snapshot();
+    std::lock_guard lock(cached_readers_mutex);
+    cached_readers_snapshot = std::move(now);
+    ++cached_readers;
+}
+
+void RunDirectory::File::close_cached_reader() const {
+    std::lock_guard lock(cached_readers_mutex);
+    if (cached_readers > 0 && --cached_readers == 0) cached_readers_snapshot = Snapshot{};
+}
+
+RunDirectory::Snapshot RunDirectory::File::cached_reader_snapshot() const {
+    std::lock_guard lock(cached_readers_mutex);
+    return cached_readers_snapshot;
 }
 
 std::shared_ptr<const RunDirectory::File> RunDirectory::file_by_inode(uint64_t inode) const {
@@ -360,7 +456,12 @@ void RunDirectory::start() {
         std::lock_guard lock(writes_mutex_);
         accepting_writes_ = true;
     }
+    {
+        std::lock_guard lock(drops_mutex_);
+        dropping_ = true;
+    }
     write_thread_ = std::thread([this] { serve_writes(); });
+    drop_thread_ = std::thread([this] { serve_cache_drops(); });
     request_thread_ = std::thread([this] { serve_requests(); });
 }
 
@@ -374,6 +475,13 @@ void RunDirectory::stop() {
     }
     writes_ready_.notify_all();
     if (write_thread_.joinable()) write_thread_.join();
+    // Every write is answered, so no page a drop waits for stays locked.
+    {
+        std::lock_guard lock(drops_mutex_);
+        dropping_ = false;
+    }
+    drops_ready_.notify_all();
+    if (drop_thread_.joinable()) drop_thread_.join();
     if (request_thread_.joinable()) {
         uint64_t one = 1;
         if (::write(stop_event_.get(), &one, sizeof one) < 0) std::perror("fsev-bpf: eventfd");
@@ -412,6 +520,30 @@ void RunDirectory::answer_if_queued(fuse_req *request, int error) {
     // No interrupt function to clear: this runs inside it, and the reply
     // ends the request.
     fuse_reply_err(job.request, error);
+}
+
+void RunDirectory::drop_cached_pages(uint64_t inode) {
+    {
+        std::lock_guard lock(drops_mutex_);
+        if (!dropping_) return;
+        drops_.insert(inode);
+    }
+    drops_ready_.notify_one();
+}
+
+void RunDirectory::serve_cache_drops() {
+    while (true) {
+        std::set<uint64_t> inodes;
+        {
+            std::unique_lock lock(drops_mutex_);
+            drops_ready_.wait(lock, [this] { return !drops_.empty() || !dropping_; });
+            if (!dropping_) return;
+            inodes.swap(drops_);
+        }
+        // Offset 0, length 0: every page of the file. Fails harmlessly
+        // (ENOENT) when the kernel holds no inode for it.
+        for (uint64_t inode : inodes) fuse_lowlevel_notify_inval_inode(session_, inode, 0, 0);
+    }
 }
 
 void RunDirectory::serve_writes() {

@@ -2,12 +2,14 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -65,7 +67,21 @@ class RunDirectory {
     const std::string &path() const { return path_; }
 
     // Operations the FUSE callbacks reach (public for the C callbacks only).
-    using Snapshot = std::shared_ptr<const std::string>;
+    //
+    // The content as one open file sees it. `serial` tells contents apart: a
+    // new one whenever the content changed.
+    struct Snapshot {
+        std::shared_ptr<const std::string> text;
+        uint64_t serial = 0;
+    };
+    // What an open file (its FUSE file handle) holds. A read-only open
+    // reads its own snapshot, taken at open, straight from us. A read-write
+    // open reads through the kernel's page cache, which is one per file, not
+    // per open: it reads the file's shared snapshot (File::open_cached_reader).
+    struct OpenFile {
+        Snapshot snapshot;  // read-only opens
+        bool through_page_cache = false;
+    };
     struct File {
         uint64_t inode = 0;
         std::string name;
@@ -76,7 +92,21 @@ class RunDirectory {
         // per open (any user may open the config file thousands of times).
         mutable std::mutex snapshot_mutex;
         mutable Snapshot snapshot;
+        mutable uint64_t last_serial = 0;
         Snapshot current_snapshot() const;
+        // Write requests received so far: every one may have left its text
+        // in the page cache, so it changes the tag the kernel is given.
+        mutable std::atomic<uint64_t> writes_received{0};
+        // The one content every read-write open now held reads: pages one
+        // of them had the kernel cache are read by all of them, so they
+        // must all read the same. Each read-write open makes the content at
+        // its open the shared one; it is dropped when none is held.
+        mutable std::mutex cached_readers_mutex;
+        mutable Snapshot cached_readers_snapshot;
+        mutable size_t cached_readers = 0;
+        void open_cached_reader() const;
+        void close_cached_reader() const;
+        Snapshot cached_reader_snapshot() const;  // empty text when none is held
     };
     std::shared_ptr<const File> file_by_inode(uint64_t inode) const;
     std::shared_ptr<const File> file_by_name(const std::string &name) const;
@@ -87,6 +117,9 @@ class RunDirectory {
     // Answers a write that is still queued with `error`, taking it off the
     // queue; does nothing to a write being handled or already answered.
     void answer_if_queued(fuse_req *request, int error);
+    // Asks the kernel, from a thread of its own, to drop the file's cached
+    // pages (a write left its text there while read-write opens read).
+    void drop_cached_pages(uint64_t inode);
 
   private:
     struct WriteJob {
@@ -100,6 +133,7 @@ class RunDirectory {
     void prepare_mount_point();
     void serve_requests();
     void serve_writes();
+    void serve_cache_drops();
 
     std::string path_;
     mutable std::mutex files_mutex_;
@@ -119,6 +153,15 @@ class RunDirectory {
     std::deque<WriteJob> writes_;
     bool accepting_writes_ = false;
     std::thread write_thread_;
+
+    // The kernel drops cached pages only once it can lock each of them, and
+    // a writer keeps the last page of its write locked until the write is
+    // answered: so the drops run on a thread that no write waits for.
+    std::mutex drops_mutex_;
+    std::condition_variable drops_ready_;
+    std::set<uint64_t> drops_;
+    bool dropping_ = false;
+    std::thread drop_thread_;
 };
 
 }  // namespace fsev
