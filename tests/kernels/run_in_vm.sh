@@ -11,7 +11,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-timeout_seconds=1400
+timeout_seconds=2000
 modules="ext4 loop fuse"
 shell=
 while (($#)); do
