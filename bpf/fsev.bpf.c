@@ -19,6 +19,7 @@
 #include "fsev/bpf_shared.h"
 #include "fsev/threshold.h"
 #include "space_in_flight.bpf.h"
+#include "trace_config.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -232,9 +233,7 @@ static __always_inline void fsev_decide_crossings(struct super_block *sb, __u32 
 static __always_inline struct fsev_trace_config *
 fsev_threshold_config(struct fsev_trace_config *config)
 {
-    if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
-        return NULL;
-    return config;
+    return fsev_watches_thresholds(config) ? config : NULL;
 }
 
 static __always_inline struct fsev_trace_config *fsev_threshold_entry(__u32 dev)

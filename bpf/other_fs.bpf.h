@@ -29,6 +29,8 @@
 #ifndef FSEV_OTHER_FS_BPF_H
 #define FSEV_OTHER_FS_BPF_H
 
+#include "trace_config.bpf.h"
+
 /* Set by the daemon before load: minimum time between two signals for one
  * superblock. */
 const volatile __u64 activity_interval_ns = 20 * 1000 * 1000;
@@ -51,7 +53,7 @@ static __always_inline void fsev_traced_space_activity(struct super_block *sb, _
     struct fsev_record *record;
     __u64 now, previous;
 
-    if (!config || !(config->types & FSEV_TRACE_THRESH) || !config->levels)
+    if (!fsev_watches_thresholds(config))
         return;
     now = bpf_ktime_get_ns();
     activity = bpf_map_lookup_elem(&activity_signals, &dev);
