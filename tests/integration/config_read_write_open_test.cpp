@@ -35,18 +35,43 @@ using test::file_text;
 
 constexpr size_t kPage = 4096;
 
-// One writev() of `text` in iovecs of `piece` bytes on a file opened O_RDWR;
-// the byte count, or -errno.
-ssize_t writev_read_write(const std::string &path, const std::string &text, size_t piece) {
-    std::vector<iovec> pieces;
-    for (size_t at = 0; at < text.size(); at += piece)
-        pieces.push_back({const_cast<char *>(text.data() + at), std::min(piece, text.size() - at)});
+// One writev() of `pieces` on a file opened O_RDWR; the byte count, or -errno.
+ssize_t writev_read_write(const std::string &path, const std::vector<iovec> &pieces) {
     int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return -errno;
     ssize_t written = ::writev(fd, pieces.data(), static_cast<int>(pieces.size()));
     if (written < 0) written = -errno;
     ::close(fd);
     return written;
+}
+
+// `text` cut into iovecs of `piece` bytes, in place.
+std::vector<iovec> pieces_of(const std::string &text, size_t piece) {
+    std::vector<iovec> pieces;
+    for (size_t at = 0; at < text.size(); at += piece)
+        pieces.push_back({const_cast<char *>(text.data() + at), std::min(piece, text.size() - at)});
+    return pieces;
+}
+
+// Requests naming `mnt`, `bytes` long at most, whose last request is bad;
+// the good version ends with a good one instead.
+std::string bad_requests(const std::string &mnt, size_t bytes) {
+    std::string bad;
+    while (bad.size() + 2 * mnt.size() + 16 < bytes) bad += mnt + " info;";
+    return bad + mnt + " bogus";
+}
+
+std::string good_version(const std::string &bad, const std::string &mnt) {
+    return bad.substr(0, bad.rfind(';')) + "; " + mnt + " err";
+}
+
+// The listing holds `entry` (trace ids aside); then the table is cleared.
+void expect_only_entry_then_clear(const std::string &config, const std::string &entry) {
+    std::string listing = file_text(config);
+    ASSERT_NE(listing.find(' '), std::string::npos);
+    EXPECT_EQ(listing.substr(listing.find(' ')), entry.substr(entry.find(' ')));
+    std::ofstream(config) << " ";  // clears the table
+    ASSERT_EQ(file_text(config), "");
 }
 
 TEST(ConfigReadWriteOpen, AWritevWithinOneRequestIsOneBatchWhateverItsLayout) {
@@ -68,35 +93,18 @@ TEST(ConfigReadWriteOpen, AWritevWithinOneRequestIsOneBatchWhateverItsLayout) {
     for (Layout layout : {Layout{250, 1}, Layout{760, 3}, Layout{1785, 7},
                           Layout{64 * 1024, 64 * 1024}, Layout{64 * 1024, 4096}}) {
         for (int repeat = 0; repeat < 10; ++repeat) {
-            std::string bad;
-            while (bad.size() + 2 * mnt.size() + 16 < layout.bytes) bad += mnt + " info;";
-            bad += mnt + " bogus";
+            std::string bad = bad_requests(mnt, layout.bytes);
             SCOPED_TRACE(std::to_string(bad.size()) + " bytes in iovecs of " +
                          std::to_string(layout.piece));
             ASSERT_LE((bad.size() + layout.piece - 1) / layout.piece, 255u);  // + page crossings
-            EXPECT_EQ(writev_read_write(config, bad, layout.piece), -EINVAL);
+            EXPECT_EQ(writev_read_write(config, pieces_of(bad, layout.piece)), -EINVAL);
             EXPECT_EQ(file_text(config), "");
-            std::string good = bad.substr(0, bad.rfind(';')) + "; " + mnt + " err";
-            EXPECT_EQ(writev_read_write(config, good, layout.piece),
+            std::string good = good_version(bad, mnt);
+            EXPECT_EQ(writev_read_write(config, pieces_of(good, layout.piece)),
                       static_cast<ssize_t>(good.size()));
-            EXPECT_EQ(file_text(config).substr(file_text(config).find(' ')),
-                      entry.substr(entry.find(' ')));
-            std::ofstream(config) << " ";  // clears the table
-            ASSERT_EQ(file_text(config), "");
+            expect_only_entry_then_clear(config, entry);
         }
     }
-}
-
-// Requests naming `mnt`, `bytes` long at most, whose last request is bad;
-// the good version ends with a good one instead.
-std::string bad_requests(const std::string &mnt, size_t bytes) {
-    std::string bad;
-    while (bad.size() + 2 * mnt.size() + 16 < bytes) bad += mnt + " info;";
-    return bad + mnt + " bogus";
-}
-
-std::string good_version(const std::string &bad, const std::string &mnt) {
-    return bad.substr(0, bad.rfind(';')) + "; " + mnt + " err";
 }
 
 // `text` laid out in iovecs of `piece` bytes, each in pages of its own: at
@@ -138,16 +146,6 @@ class ScatteredText {
     std::vector<iovec> iovecs_;
 };
 
-// One writev() of `text` on a file opened O_RDWR; the byte count, or -errno.
-ssize_t writev_scattered(const std::string &path, const ScatteredText &text) {
-    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd < 0) return -errno;
-    ssize_t written = ::writev(fd, text.iovecs().data(), static_cast<int>(text.iovecs().size()));
-    if (written < 0) written = -errno;
-    ::close(fd);
-    return written;
-}
-
 TEST(ConfigReadWriteOpen, AWritevOverMorePagesThanOneDirectRequestIsStillOneBatch) {
     FSEV_REQUIRE_ROOT();
     test::LoopExt4 fs;
@@ -178,24 +176,21 @@ TEST(ConfigReadWriteOpen, AWritevOverMorePagesThanOneDirectRequestIsStillOneBatc
                          std::to_string(scattered_bad.pages_touched()) + " pages");
             ASSERT_GT(scattered_bad.pages_touched(), 256u);
             ASSERT_LE(scattered_bad.iovecs().size(), 1024u);
-            EXPECT_EQ(writev_scattered(config, scattered_bad), -EINVAL);
+            EXPECT_EQ(writev_read_write(config, scattered_bad.iovecs()), -EINVAL);
             ASSERT_EQ(file_text(config), "") << "part of a refused call was applied";
 
             ScatteredText scattered_good(good, layout.piece, layout.straddle);
             ASSERT_GT(scattered_good.pages_touched(), 256u);
-            EXPECT_EQ(writev_scattered(config, scattered_good), static_cast<ssize_t>(good.size()));
-            std::string listing = file_text(config);
-            ASSERT_NE(listing.find(' '), std::string::npos);
-            EXPECT_EQ(listing.substr(listing.find(' ')), entry.substr(entry.find(' ')));
-            std::ofstream(config) << " ";  // clears the table
-            ASSERT_EQ(file_text(config), "");
+            EXPECT_EQ(writev_read_write(config, scattered_good.iovecs()),
+                      static_cast<ssize_t>(good.size()));
+            expect_only_entry_then_clear(config, entry);
         }
     }
     // Over the limit, scattered the same way: refused whole.
     std::string too_big = bad_requests(mnt, 64 * 1024) + std::string(70, ' ');
     ASSERT_GT(too_big.size(), 64u * 1024);
     ScatteredText scattered_too_big(too_big, 65, true);
-    EXPECT_EQ(writev_scattered(config, scattered_too_big), -EFBIG);
+    EXPECT_EQ(writev_read_write(config, scattered_too_big.iovecs()), -EFBIG);
     EXPECT_EQ(file_text(config), "");
 }
 
