@@ -74,14 +74,32 @@ void expect_only_entry_then_clear(const std::string &config, const std::string &
     ASSERT_EQ(file_text(config), "");
 }
 
-TEST(ConfigReadWriteOpen, AWritevWithinOneRequestIsOneBatchWhateverItsLayout) {
-    FSEV_REQUIRE_ROOT();
-    test::LoopExt4 fs;
-    test::DaemonProcess daemon;
-    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
-    const std::string config = daemon.run_dir() + "/config";
-    const std::string mnt = fs.mount_point();
-    const std::string entry = "1 " + mnt + " ext4 " + fs.loop_device() + " (info,err - -)\n";
+// Each test: a real daemon and a real loop ext4 to name in requests.
+class ConfigReadWriteOpen : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        FSEV_REQUIRE_ROOT();
+        fs_ = std::make_unique<test::LoopExt4>();
+        daemon_ = std::make_unique<test::DaemonProcess>();
+        ASSERT_TRUE(daemon_->wait_until_ready()) << daemon_->output();
+        config = daemon_->run_dir() + "/config";
+        mnt = fs_->mount_point();
+    }
+    // The listing line of the loop filesystem's entry with `types` and
+    // `levels`, as the first entry of the table.
+    std::string listed(const std::string &types, const std::string &levels = "- -") const {
+        return "1 " + mnt + " ext4 " + fs_->loop_device() + " (" + types + " " + levels + ")\n";
+    }
+
+    std::string config, mnt;
+
+  private:
+    std::unique_ptr<test::LoopExt4> fs_;  // outlives the daemon
+    std::unique_ptr<test::DaemonProcess> daemon_;
+};
+
+TEST_F(ConfigReadWriteOpen, AWritevWithinOneRequestIsOneBatchWhateverItsLayout) {
+    const std::string entry = listed("info,err");
 
     // Calls whose iovecs touch at most 256 pages in all (255 small iovecs,
     // or the 64 KiB limit in few large ones): the most one direct-I/O
@@ -146,14 +164,8 @@ class ScatteredText {
     std::vector<iovec> iovecs_;
 };
 
-TEST(ConfigReadWriteOpen, AWritevOverMorePagesThanOneDirectRequestIsStillOneBatch) {
-    FSEV_REQUIRE_ROOT();
-    test::LoopExt4 fs;
-    test::DaemonProcess daemon;
-    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
-    const std::string config = daemon.run_dir() + "/config";
-    const std::string mnt = fs.mount_point();
-    const std::string entry = "1 " + mnt + " ext4 " + fs.loop_device() + " (info,err - -)\n";
+TEST_F(ConfigReadWriteOpen, AWritevOverMorePagesThanOneDirectRequestIsStillOneBatch) {
+    const std::string entry = listed("info,err");
 
     // Layouts whose iovecs touch more than 256 pages, which direct I/O
     // would send as several requests (the first applied on its own).
@@ -213,13 +225,7 @@ off_t size_of(const std::string &path) {
     return ::stat(path.c_str(), &status) == 0 ? status.st_size : -1;
 }
 
-TEST(ConfigReadWriteOpen, ReadsSeeTheListingAsItWasAtTheLatestReadWriteOpen) {
-    FSEV_REQUIRE_ROOT();
-    test::LoopExt4 fs;
-    test::DaemonProcess daemon;
-    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
-    const std::string config = daemon.run_dir() + "/config";
-    const std::string mnt = fs.mount_point();
+TEST_F(ConfigReadWriteOpen, ReadsSeeTheListingAsItWasAtTheLatestReadWriteOpen) {
     std::ofstream(config) << mnt << " info\n";
     const std::string first = file_text(config);
     ASSERT_NE(first, "");
@@ -261,13 +267,7 @@ TEST(ConfigReadWriteOpen, ReadsSeeTheListingAsItWasAtTheLatestReadWriteOpen) {
     }
 }
 
-TEST(ConfigReadWriteOpen, ReadWriteOpensReadingAtOnceReadTheSameListing) {
-    FSEV_REQUIRE_ROOT();
-    test::LoopExt4 fs;
-    test::DaemonProcess daemon;
-    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
-    const std::string config = daemon.run_dir() + "/config";
-    const std::string mnt = fs.mount_point();
+TEST_F(ConfigReadWriteOpen, ReadWriteOpensReadingAtOnceReadTheSameListing) {
     std::ofstream(config) << mnt << " info\n";
     int older = ::open(config.c_str(), O_RDWR | O_CLOEXEC);
     ASSERT_GE(older, 0);
@@ -296,18 +296,7 @@ TEST(ConfigReadWriteOpen, ReadWriteOpensReadingAtOnceReadTheSameListing) {
     ::close(newer);
 }
 
-TEST(ConfigReadWriteOpen, ShellAndPythonReadWriteOpensWork) {
-    FSEV_REQUIRE_ROOT();
-    test::LoopExt4 fs;
-    test::DaemonProcess daemon;
-    ASSERT_TRUE(daemon.wait_until_ready()) << daemon.output();
-    const std::string config = daemon.run_dir() + "/config";
-    const std::string mnt = fs.mount_point();
-    const std::string device = fs.loop_device();
-    auto listed = [&](const std::string &types) {
-        return "1 " + mnt + " ext4 " + device + " (" + types + " - -)\n";
-    };
-
+TEST_F(ConfigReadWriteOpen, ShellAndPythonReadWriteOpensWork) {
     // bash: `1<>` writes, `<>` reads, `>>` appends a batch of its own.
     auto result = test::run_command({"bash", "-c", "echo '" + mnt + " info' 1<>" + config});
     EXPECT_EQ(result.exit_code, 0) << result.output;
@@ -340,7 +329,7 @@ TEST(ConfigReadWriteOpen, ShellAndPythonReadWriteOpensWork) {
                                 config, mnt});
     EXPECT_EQ(result.exit_code, 0) << result.output;
     EXPECT_EQ(result.output, listed("info"));
-    EXPECT_EQ(file_text(config), "1 " + mnt + " ext4 " + device + " (info,thr 100 -)\n");
+    EXPECT_EQ(file_text(config), listed("info,thr", "100 -"));
 }
 
 }  // namespace
