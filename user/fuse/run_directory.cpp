@@ -37,7 +37,9 @@ RunDirectory &owner(fuse_req_t request) {
     return *static_cast<RunDirectory *>(fuse_req_userdata(request));
 }
 
-struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
+// `shared`: what read-write opens read now (file->cached_reader_snapshot()).
+struct stat attributes_with(fuse_ino_t inode, const RunDirectory::File *file,
+                            const RunDirectory::Snapshot &shared) {
     struct stat attributes {};
     attributes.st_ino = inode;
     attributes.st_uid = 0;
@@ -55,10 +57,14 @@ struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
         // more it pads the last page with zeros.
         attributes.st_mode = S_IFREG | (file->on_write ? 0644 : 0444);
         attributes.st_nlink = 1;
-        auto shared = file->cached_reader_snapshot().text;
-        attributes.st_size = shared ? static_cast<off_t>(shared->size()) : 0;
+        attributes.st_size = shared.text ? static_cast<off_t>(shared.text->size()) : 0;
     }
     return attributes;
+}
+
+struct stat attributes_of(fuse_ino_t inode, const RunDirectory::File *file) {
+    return attributes_with(inode, file,
+                           file ? file->cached_reader_snapshot() : RunDirectory::Snapshot{});
 }
 
 RunDirectory::OpenFile *open_file_of(const fuse_file_info *info) {
@@ -73,8 +79,9 @@ RunDirectory::OpenFile *open_file_of(const fuse_file_info *info) {
 // size or the time differs from what it was last told, so pages an older
 // content filled, and pages a write left behind, are read from us again.
 struct stat attributes_for_cached_reader(fuse_ino_t inode, const RunDirectory::File &file) {
-    struct stat attributes = attributes_of(inode, &file);
+    // One snapshot for the size and the tag: it can change between two reads.
     RunDirectory::Snapshot shared = file.cached_reader_snapshot();
+    struct stat attributes = attributes_with(inode, &file, shared);
     uint64_t tag = shared.serial * 1000003u + file.writes_received.load();
     attributes.st_mtim.tv_nsec = static_cast<long>(tag % 1000000000u);
     return attributes;
