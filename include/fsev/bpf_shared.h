@@ -86,8 +86,8 @@ struct fsev_trace_config {
 struct fsev_superblock_in_flight {
     __s64 clusters;    /* claimed + allocated, not yet in both counters */
     __s64 searching;   /* threads inside ext4_mb_new_blocks() */
-    __u64 generation;  /* +1 whenever a search starts or ends */
-    __u64 changed_ns;  /* bpf_ktime_get_ns() of the last generation change */
+    __u64 generation;  /* +1 whenever a search starts or ends or clusters settle */
+    __u64 changed_ns;  /* bpf_ktime_get_ns() of the last search start or end */
     /* The last hook that fired before ext4 applied its change (a free, a
      * released or updated reservation): when, and in which thread. */
     __u64 announced_ns;
