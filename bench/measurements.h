@@ -24,7 +24,7 @@ struct BenchConfig {
     bool latency_only = false;  // run (3) alone
     bool cost_only = false;     // run (1) and (2) alone
     bool attribution_only = false;  // run (1f) alone
-    bool storm_only = false;    // run (4) alone
+    bool storm_only = false;        // run (4) alone
 };
 
 BenchConfig quick_config(BenchConfig config);
