@@ -151,6 +151,24 @@ struct fsev_writer_space {
     char comm[FSEV_COMM_LEN]; /* comm of the thread that made the entry */
 };
 
+/*
+ * Value of the writer_slots per-CPU array (one element): the writer this
+ * CPU counted last and the units counted for it since, not yet added to its
+ * writers-map entry (which exists: a writer takes a slot only after its
+ * entry was found or made). The daemon adds `pending` to that entry's
+ * clusters. A change of writer writes `begun` first and `done` last (both
+ * count the changes), so a copy read from the start (`done`) to the end
+ * (`begun`) is consistent when the two are equal.
+ */
+struct fsev_writer_slot {
+    __u64 done;                 /* changes of writer finished */
+    struct fsev_writer_key key; /* dev 0: no writer yet */
+    __u64 pending;              /* units not yet in the writers map */
+    __u32 unit_bytes;           /* 0: ext4 clusters, else bytes per unit */
+    __u32 busy;                 /* a program on this CPU is using the slot */
+    __u64 begun;                /* changes of writer started */
+};
+
 /* What read_ext4_state returns, as bits. */
 #define FSEV_EXT4_READ_ONLY 0x1u /* SB_RDONLY: mounted or switched read-only */
 #define FSEV_EXT4_STOPPED 0x2u   /* ext4 refuses changes after an error or shutdown */
