@@ -21,12 +21,17 @@ void usage(std::ostream &out) {
            "  --other-fs-only  only measurement 6 (tmpfs, XFS, btrfs latency)\n"
            "  --cost-only      only measurements 1 and 2 (BPF and workload cost)\n"
            "  --storm-only     only measurement 4 (threshold storm)\n"
+           "  --attribution-only  only measurement 1f (what counting writers costs)\n"
            "  --rounds N       rounds of measurement 2 (default 5)\n";
 }
 
 // The measurements the options ask for, in table order.
 void measure_all(const fsev::bench::BenchConfig &config, fsev::bench::Report &report) {
     using namespace fsev::bench;
+    if (config.attribution_only) {
+        measure_attribution_cost(config, report);
+        return;
+    }
     if (config.cost_only || (!config.latency_only && !config.other_fs_only && !config.storm_only)) {
         measure_hot_path_cost(config, report);
         measure_attribution_cost(config, report);
@@ -90,6 +95,8 @@ int main(int argc, char **argv) {
             config.other_fs_only = true;
         } else if (argument == "--cost-only") {
             config.cost_only = true;
+        } else if (argument == "--attribution-only") {
+            config.attribution_only = true;
         } else if (argument == "--storm-only") {
             config.storm_only = true;
         } else if (argument == "--rounds" && i + 1 < argc) {

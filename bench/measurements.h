@@ -23,7 +23,8 @@ struct BenchConfig {
     std::string latency_data;   // if set, (3) writes its samples there for bench/plot-latency.sh
     bool latency_only = false;  // run (3) alone
     bool cost_only = false;     // run (1) and (2) alone
-    bool storm_only = false;    // run (4) alone
+    bool attribution_only = false;  // run (1f) alone
+    bool storm_only = false;        // run (4) alone
 };
 
 BenchConfig quick_config(BenchConfig config);

@@ -14,3 +14,4 @@ struct fsev_superblock_in_flight layout_fsev_superblock_in_flight;
 struct fsev_activity layout_fsev_activity;
 struct fsev_writer_key layout_fsev_writer_key;
 struct fsev_writer_space layout_fsev_writer_space;
+struct fsev_writer_slot layout_fsev_writer_slot;

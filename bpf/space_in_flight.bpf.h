@@ -92,8 +92,9 @@ static __always_inline __s64 fsev_in_flight_clusters(struct fsev_superblock_in_f
     return total ? *(volatile __s64 *)&total->clusters : 0;
 }
 
-/* Changes whenever a search on the superblock starts or ends: a count read
- * between two equal generations saw no search begin or end. */
+/* Changes whenever a search on the superblock starts or ends, and whenever
+ * clusters leave the space in flight: a count read between two equal
+ * generations saw neither. */
 static __always_inline __u64 fsev_search_generation(struct fsev_superblock_in_flight *total)
 {
     return total ? *(volatile __u64 *)&total->generation : 0;
@@ -157,6 +158,14 @@ static __always_inline void fsev_in_flight_add_to_superblock(__u32 dev, __s64 cl
         __sync_fetch_and_add(&total->clusters, clusters);
     if (searching < 0)
         fsev_in_flight_count_search(total, searching);
+    else if (clusters < 0)
+        /* An allocated extent settles: its window closes in the hook, and
+         * ext4 moves the dirty-cluster counter right after. A reader that
+         * took the space in flight before the close and the counter after
+         * the move counts the extent twice, too much space by its size;
+         * the generation tells it. changed_ns is left alone: it dates
+         * searches only. */
+        __sync_fetch_and_add(&total->generation, 1);
 }
 
 /* The sums of `dev`, created when missing (NULL only when the map is full). */

@@ -86,8 +86,8 @@ struct fsev_trace_config {
 struct fsev_superblock_in_flight {
     __s64 clusters;    /* claimed + allocated, not yet in both counters */
     __s64 searching;   /* threads inside ext4_mb_new_blocks() */
-    __u64 generation;  /* +1 whenever a search starts or ends */
-    __u64 changed_ns;  /* bpf_ktime_get_ns() of the last generation change */
+    __u64 generation;  /* +1 whenever a search starts or ends or clusters settle */
+    __u64 changed_ns;  /* bpf_ktime_get_ns() of the last search start or end */
     /* The last hook that fired before ext4 applied its change (a free, a
      * released or updated reservation): when, and in which thread. */
     __u64 announced_ns;
@@ -149,6 +149,24 @@ struct fsev_writer_space {
     __u32 cluster_bytes; /* bytes per cluster of the superblock */
     __u32 padding;
     char comm[FSEV_COMM_LEN]; /* comm of the thread that made the entry */
+};
+
+/*
+ * Value of the writer_slots per-CPU array (one element): the writer this
+ * CPU counted last and the units counted for it since, not yet added to its
+ * writers-map entry (which exists: a writer takes a slot only after its
+ * entry was found or made). The daemon adds `pending` to that entry's
+ * clusters. A change of writer writes `begun` first and `done` last (both
+ * count the changes), so a copy read from the start (`done`) to the end
+ * (`begun`) is consistent when the two are equal.
+ */
+struct fsev_writer_slot {
+    __u64 done;                 /* changes of writer finished */
+    struct fsev_writer_key key; /* dev 0: no writer yet */
+    __u64 pending;              /* units not yet in the writers map */
+    __u32 unit_bytes;           /* 0: ext4 clusters, else bytes per unit */
+    __u32 busy;                 /* a program on this CPU is using the slot */
+    __u64 begun;                /* changes of writer started */
 };
 
 /* What read_ext4_state returns, as bits. */

@@ -74,7 +74,7 @@ class AttributionBatchTest : public ::testing::Test {
 };
 
 TEST_F(AttributionBatchTest, EventsOfOneBatchShareOneCopyOfTheMap) {
-    WriterAttribution attribution(map_.get(), 1h, cgroup_root_.string(), 1h);
+    WriterAttribution attribution({map_.get(), -1}, 1h, cgroup_root_.string(), 1h);
     set_clusters(10);
     EXPECT_EQ(event_bytes(attribution), 10 * kClusterBytes);  // no batch: copied now
     set_clusters(20);
@@ -92,7 +92,7 @@ TEST_F(AttributionBatchTest, EventsOfOneBatchShareOneCopyOfTheMap) {
 }
 
 TEST_F(AttributionBatchTest, ABatchCopiesTheMapAgainOnceItsCopyIsTooOld) {
-    WriterAttribution attribution(map_.get(), 1h, cgroup_root_.string(), 5ms);
+    WriterAttribution attribution({map_.get(), -1}, 1h, cgroup_root_.string(), 5ms);
     WriterAttribution::Batch batch(attribution);
     set_clusters(10);
     EXPECT_EQ(event_bytes(attribution), 10 * kClusterBytes);

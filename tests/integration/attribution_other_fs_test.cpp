@@ -85,7 +85,7 @@ class OtherFsAttributionTest : public test::KernelProbesFixture,
 
     uint64_t own_bytes() const {
         uint64_t bytes = 0;
-        for (const WriterCount &writer : read_writer_counts(probes_->writers_map_fd()))
+        for (const WriterCount &writer : read_writer_counts(writer_maps()))
             if (writer.device == kernel_device_of(*fs_) &&
                 static_cast<pid_t>(writer.tgid) == ::getpid())
                 bytes += writer.bytes;
@@ -104,8 +104,7 @@ TEST_P(OtherFsAttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFiv
     TestCgroup fast(*root, unique + "-fast");
 
     WriterWindows windows;
-    windows.add_snapshot(WriterWindows::Clock::now(),
-                         read_writer_counts(probes_->writers_map_fd()));
+    windows.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(writer_maps()));
     constexpr int chunks = 20;
     constexpr size_t slow_chunk = 256 << 10, fast_chunk = 1 << 20;
     pid_t slow_pid = start_writer(slow, fs_->path("slow"), slow_chunk, chunks, 20ms);
@@ -115,8 +114,7 @@ TEST_P(OtherFsAttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFiv
     ASSERT_TRUE(fs_->write_file("own", own)) << std::strerror(errno);
     ASSERT_EQ(wait_for_exit(slow_pid), 0);
     ASSERT_EQ(wait_for_exit(fast_pid), 0);
-    windows.add_snapshot(WriterWindows::Clock::now(),
-                         read_writer_counts(probes_->writers_map_fd()));
+    windows.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(writer_maps()));
 
     TopWriters top = windows.top(kernel_device_of(*fs_), 1min, 3);
     ASSERT_GE(top.writers.size(), 3u);

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "attribution/writer_counts.h"
 #include "events/filesystem_events.h"
 #include "kernel/kernel_events.h"
 #include "model/event_names.h"
@@ -101,6 +102,11 @@ class KernelProbesFixture : public ::testing::Test {
                     std::string(direction_name(event.direction)) + "@" +
                     std::to_string(event.available_blocks) + " ";
         return text;
+    }
+
+    // The maps the writers' counts are in.
+    WriterMapFds writer_maps() const {
+        return {probes_->writers_map_fd(), probes_->writer_slots_map_fd()};
     }
 
     std::unique_ptr<KernelEvents> kernel_;

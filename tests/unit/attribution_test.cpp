@@ -14,8 +14,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-WriterCount writer(uint64_t cgroup, uint32_t tgid, uint64_t bytes, uint32_t device = 7) {
+WriterCount writer(uint64_t cgroup, uint32_t tgid, uint64_t bytes, uint32_t device = 7,
+                   uint64_t first_ns = 1) {
     WriterCount count;
+    count.first_ns = first_ns;
     count.device = device;
     count.cgroup_id = cgroup;
     count.tgid = tgid;
@@ -51,12 +53,29 @@ TEST(WriterWindowsTest, NewAndRecreatedEntriesCountWhatTheyHold) {
     windows.add_snapshot(start, {writer(1, 10, 5000)});
     // tgid 10's entry was evicted and made again; tgid 30 is new; another
     // device does not count.
-    windows.add_snapshot(start + 30s,
-                         {writer(1, 10, 200), writer(3, 30, 70), writer(1, 10, 9999, 8)});
+    windows.add_snapshot(start + 30s, {writer(1, 10, 200, 7, /*first_ns=*/2), writer(3, 30, 70),
+                                       writer(1, 10, 9999, 8)});
     TopWriters top = windows.top(7, 1min, 5);
     ASSERT_EQ(top.writers.size(), 2u);
     EXPECT_EQ(top.writers[0].bytes, 200u);
     EXPECT_EQ(top.writers[1].bytes, 70u);
+}
+
+// A read that missed units moving from a CPU's slot to their entry shows the
+// same entry lower for a moment: the window neither counts it as remade nor
+// goes back.
+TEST(WriterWindowsTest, AnEntryReadLowerKeepsItsCount) {
+    WriterWindows windows(1min);
+    auto start = WriterWindows::Clock::time_point{} + 1h;
+    windows.add_snapshot(start, {writer(1, 10, 1000)});
+    windows.add_snapshot(start + 10s, {writer(1, 10, 5000)});
+    windows.add_snapshot(start + 20s, {writer(1, 10, 4000)});  // 1000 in flight
+    TopWriters top = windows.top(7, 1min, 5);
+    ASSERT_EQ(top.writers.size(), 1u);
+    EXPECT_EQ(top.writers[0].bytes, 4000u);
+    windows.add_snapshot(start + 30s, {writer(1, 10, 6000)});
+    EXPECT_EQ(windows.top(7, 1min, 5).writers[0].bytes, 5000u);
+    EXPECT_EQ(windows.top(7, 15s, 5).writers[0].bytes, 1000u);  // since start + 10s
 }
 
 TEST(WriterWindowsTest, OldSnapshotsAreDroppedButTheWindowStartIsKept) {

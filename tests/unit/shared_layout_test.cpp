@@ -89,6 +89,12 @@ const Layout kWriterSpaceLayout = {
     FSEV_FIELD(fsev_writer_space, comm),
 };
 
+const Layout kWriterSlotLayout = {
+    FSEV_FIELD(fsev_writer_slot, done),    FSEV_FIELD(fsev_writer_slot, key),
+    FSEV_FIELD(fsev_writer_slot, pending), FSEV_FIELD(fsev_writer_slot, unit_bytes),
+    FSEV_FIELD(fsev_writer_slot, busy),    FSEV_FIELD(fsev_writer_slot, begun),
+};
+
 struct BtfDeleter {
     void operator()(btf *object) const { btf__free(object); }
 };
@@ -152,6 +158,7 @@ TEST_F(SharedLayoutTest, ActivityValueIsLaidOutAlikeOnBothSides) {
 TEST_F(SharedLayoutTest, WriterKeyAndValueAreLaidOutAlikeOnBothSides) {
     expect_same_layout("fsev_writer_key", sizeof(fsev_writer_key), kWriterKeyLayout);
     expect_same_layout("fsev_writer_space", sizeof(fsev_writer_space), kWriterSpaceLayout);
+    expect_same_layout("fsev_writer_slot", sizeof(fsev_writer_slot), kWriterSlotLayout);
 }
 
 }  // namespace

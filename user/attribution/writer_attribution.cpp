@@ -32,10 +32,10 @@ std::string bytes_text(uint64_t bytes) {
 
 }  // namespace
 
-WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::milliseconds period,
+WriterAttribution::WriterAttribution(WriterMapFds maps, std::chrono::milliseconds period,
                                      std::string cgroup_root,
                                      std::chrono::nanoseconds batch_snapshot_age)
-    : map_fd_(writers_map_fd),
+    : maps_(maps),
       batch_snapshot_age_(batch_snapshot_age),
       timer_("writer snapshots"),
       windows_(kLongWindow),
@@ -46,7 +46,7 @@ WriterAttribution::WriterAttribution(int writers_map_fd, std::chrono::millisecon
 }
 
 void WriterAttribution::snapshot_locked(bool periodic) {
-    windows_.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(map_fd_), periodic);
+    windows_.add_snapshot(WriterWindows::Clock::now(), read_writer_counts(maps_), periodic);
 }
 
 void WriterAttribution::on_timer() {

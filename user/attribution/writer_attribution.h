@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "attribution/cgroup_names.h"
+#include "attribution/writer_counts.h"
 #include "attribution/writer_windows.h"
 #include "common/timer.h"
 #include "model/event.h"
@@ -38,7 +39,7 @@ class WriterAttribution {
 
     // `cgroup_root`: the cgroup v2 mount point; empty: found in mountinfo.
     // `batch_snapshot_age`: see Batch.
-    WriterAttribution(int writers_map_fd, std::chrono::milliseconds period,
+    WriterAttribution(WriterMapFds maps, std::chrono::milliseconds period,
                       std::string cgroup_root = {},
                       std::chrono::nanoseconds batch_snapshot_age = kBatchSnapshotAge);
 
@@ -86,7 +87,7 @@ class WriterAttribution {
     };
     const EventTop &event_top_locked(uint32_t device);
 
-    int map_fd_;
+    WriterMapFds maps_;
     std::chrono::nanoseconds batch_snapshot_age_;
     Timer timer_;
     std::mutex mutex_;

@@ -15,14 +15,26 @@ struct WriterCount {
     uint32_t tgid = 0;  // 0: not visible in the daemon's pid namespace
     std::string comm;
     uint64_t bytes = 0;
+    uint64_t first_ns = 0;  // when BPF made the entry: a new one after an eviction differs
 
     bool same_writer(const WriterCount &other) const {
         return device == other.device && cgroup_id == other.cgroup_id && tgid == other.tgid;
     }
 };
 
-// Every entry of the BPF `writers` map (cumulative counts since each entry
-// was made). Throws std::system_error when the map cannot be read.
-std::vector<WriterCount> read_writer_counts(int writers_map_fd);
+// The BPF maps the counts are in: `writers` (the entries) and `writer_slots`
+// (per CPU, units not yet added to an entry; -1: none).
+struct WriterMapFds {
+    int writers = -1;
+    int slots = -1;
+};
+
+// Every entry of the BPF `writers` map with the units still pending for it
+// in the CPUs' slots (cumulative counts since each entry was made). A slot
+// caught changing writer while read is read again; one still changing
+// after a few tries adds nothing this time, so a count can be read lower
+// than it was before (never higher than what was taken). Throws
+// std::system_error when a map cannot be read.
+std::vector<WriterCount> read_writer_counts(const WriterMapFds &maps);
 
 }  // namespace fsev

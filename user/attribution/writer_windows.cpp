@@ -21,6 +21,20 @@ std::map<WriterId, const WriterCount *> index_of(const std::vector<WriterCount> 
 
 void WriterWindows::add_snapshot(Clock::time_point when, std::vector<WriterCount> counts,
                                  bool periodic) {
+    if (!snapshots_.empty()) {
+        // A count read lower than before from the same entry (same
+        // first_ns) is a read that missed units moving from a CPU's slot to
+        // the entry: the entry never shrinks, so the last count stands.
+        std::map<std::tuple<uint32_t, uint64_t, uint32_t>, const WriterCount *> last;
+        for (const WriterCount &count : snapshots_.back().counts)
+            last[{count.device, count.cgroup_id, count.tgid}] = &count;
+        for (WriterCount &count : counts) {
+            auto found = last.find({count.device, count.cgroup_id, count.tgid});
+            if (found != last.end() && found->second->first_ns == count.first_ns &&
+                found->second->bytes > count.bytes)
+                count.bytes = found->second->bytes;
+        }
+    }
     if (!snapshots_.empty() && !snapshots_.back().periodic) snapshots_.pop_back();
     snapshots_.push_back(Snapshot{when, std::move(counts), periodic});
     // Keep the newest snapshot at or before `when - longest`: it starts the

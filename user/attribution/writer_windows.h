@@ -19,7 +19,9 @@ struct TopWriters {
 // Sliding windows over the cumulative BPF counts: the daemon adds a
 // snapshot of the map every few seconds; a window's bytes are the growth
 // since the snapshot that starts it. An entry that shrank (evicted from the
-// LRU map and made again) counts what it holds now.
+// LRU map and made again: another first_ns) counts what it holds now; one
+// read lower with the same first_ns keeps the count it had (a read can miss
+// units on their way from a CPU's slot to the entry).
 class WriterWindows {
   public:
     using Clock = std::chrono::steady_clock;

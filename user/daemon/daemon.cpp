@@ -96,8 +96,9 @@ KernelEvents::Handlers Daemon::kernel_handlers() {
 // Writer attribution (BPF writer counts in 1/10-minute windows) and fill
 // prediction (FS_WARN_FULL_SOON), each on a timer of the event loop.
 void Daemon::start_attribution_and_prediction() {
-    attribution_ = std::make_unique<WriterAttribution>(kernel_.probes().writers_map_fd(),
-                                                       kWriterSnapshotPeriod);
+    attribution_ = std::make_unique<WriterAttribution>(
+        WriterMapFds{kernel_.probes().writers_map_fd(), kernel_.probes().writer_slots_map_fd()},
+        kWriterSnapshotPeriod);
     loop_.watch(attribution_->timer_fd(), [this] { attribution_->on_timer(); });
     full_soon_ = std::make_unique<FullSoonWatch>([this](const Event &event) { publish(event); },
                                                  kFillSamplePeriod);

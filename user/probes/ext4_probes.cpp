@@ -336,6 +336,10 @@ int Ext4Probes::writers_map_fd() const {
     return bpf_map__fd(skeleton_->maps.writers);
 }
 
+int Ext4Probes::writer_slots_map_fd() const {
+    return bpf_map__fd(skeleton_->maps.writer_slots);
+}
+
 uint64_t Ext4Probes::dropped_records() const {
     return __atomic_load_n(&skeleton_->bss->dropped_records, __ATOMIC_RELAXED);
 }

@@ -102,6 +102,7 @@ class Ext4Probes {
     // writers: struct fsev_writer_space per struct fsev_writer_key
     // (bpf/attribution.bpf.h).
     int writers_map_fd() const;
+    int writer_slots_map_fd() const;  // writer_slots: per CPU, units not yet in writers
     // Records lost because the ring buffer was full (counted in BPF).
     uint64_t dropped_records() const;
 
