@@ -28,6 +28,28 @@
 const volatile __u32 nr_possible_cpus = 1;
 
 /*
+ * Reads of ext4_sb_info and what hangs off it. sb->s_fs_info is `void *`,
+ * so the verifier lets a program follow it only through bpf_probe_read
+ * (a helper call per field). Built with FSEV_PLAIN_LOADS, the object casts
+ * it with the bpf_rdonly_cast kfunc instead, and each field is one load the
+ * JIT guards against faults. That kfunc exists from Linux 6.2 and casts only
+ * to types of vmlinux's own BTF, so this build is loaded where ext4 is built
+ * in (not on Debian's kernels, where it is a module); the daemon picks it
+ * from the running kernel's BTF (user/probes/kernel_features.cpp). Either
+ * way a bad address reads as 0.
+ */
+#ifdef FSEV_PLAIN_LOADS
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define FSEV_SBI(sbi)                                                                     \
+    ((struct ext4_sb_info *)bpf_rdonly_cast((sbi),                                     \
+                                            bpf_core_type_id_kernel(struct ext4_sb_info)))
+#define FSEV_READ(pointer, field) ((pointer)->field)
+#else
+#define FSEV_SBI(sbi) (sbi)
+#define FSEV_READ(pointer, field) BPF_CORE_READ(pointer, field)
+#endif
+
+/*
  * A one-slot per-cpu array used only to learn each CPU's per-cpu offset:
  * bpf_map_lookup_percpu_elem() returns base + offset(cpu), and the base is
  * the array's own pptrs[0]. Typed per-cpu ksyms (this_cpu_off) would be
@@ -61,6 +83,19 @@ static __always_inline __u64 fsev_address_of(void *pointer)
     return address;
 }
 
+#ifdef FSEV_PLAIN_LOADS
+/* The s32 at kernel address `address` (a CPU's delta of a per-cpu counter),
+ * one guarded load. bpf_rdonly_cast casts only to a struct, so the address
+ * is taken as a struct refcount_struct, a named struct of exactly one int. */
+static __always_inline __s32 fsev_read_s32(__u64 address)
+{
+    struct refcount_struct *word =
+        bpf_rdonly_cast((void *)address, bpf_core_type_id_kernel(struct refcount_struct));
+
+    return word->refs.counter;
+}
+#endif
+
 /* Both counters free - dirty needs, summed in one pass over the CPUs. */
 struct fsev_cpu_sum_ctx {
     __u64 free_counters;  /* per-cpu base address of the free-cluster s32 deltas */
@@ -74,7 +109,9 @@ static long fsev_add_cpu_deltas(__u32 cpu, void *data)
 {
     struct fsev_cpu_sum_ctx *ctx = data;
     __u32 zero = 0;
+#ifndef FSEV_PLAIN_LOADS
     __s32 delta = 0;
+#endif
     __u64 offset, *known;
     void *slot;
 
@@ -91,11 +128,16 @@ static long fsev_add_cpu_deltas(__u32 cpu, void *data)
         offset = fsev_address_of(slot) - ctx->probe_base;
         *known = offset;
     }
+#ifdef FSEV_PLAIN_LOADS
+    ctx->free += fsev_read_s32(ctx->free_counters + offset);
+    ctx->dirty += fsev_read_s32(ctx->dirty_counters + offset);
+#else
     if (bpf_probe_read_kernel(&delta, sizeof(delta), (void *)(ctx->free_counters + offset)) == 0)
         ctx->free += delta;
     delta = 0;
     if (bpf_probe_read_kernel(&delta, sizeof(delta), (void *)(ctx->dirty_counters + offset)) == 0)
         ctx->dirty += delta;
+#endif
     return 0;
 }
 
@@ -115,7 +157,7 @@ static __always_inline __u32 fsev_percpu_counter_locked(struct percpu_counter *c
 {
     if (!bpf_core_field_exists(counter->lock.raw_lock.val))
         return 0;
-    return BPF_CORE_READ(counter, lock.raw_lock.val.counter);
+    return FSEV_READ(counter, lock.raw_lock.val.counter);
 }
 
 /*
@@ -128,14 +170,16 @@ static __always_inline __u32 fsev_percpu_counter_locked(struct percpu_counter *c
  * metal a fold lasts a few instructions with interrupts off; on a virtual
  * CPU the hypervisor can stop it in the middle for milliseconds.
  */
-static __always_inline __s64 fsev_exact_free_minus_dirty(struct ext4_sb_info *sbi, bool *settled)
+static __always_inline __s64 fsev_exact_free_minus_dirty(struct ext4_sb_info *untyped_sbi,
+                                                          bool *settled)
 {
+    struct ext4_sb_info *sbi = FSEV_SBI(untyped_sbi);
     struct fsev_cpu_sum_ctx ctx = {
-        .free_counters = (__u64)BPF_CORE_READ(sbi, s_freeclusters_counter.counters),
-        .dirty_counters = (__u64)BPF_CORE_READ(sbi, s_dirtyclusters_counter.counters),
+        .free_counters = (__u64)FSEV_READ(sbi, s_freeclusters_counter.counters),
+        .dirty_counters = (__u64)FSEV_READ(sbi, s_dirtyclusters_counter.counters),
         .probe_base = fsev_percpu_probe_base(),
-        .free = BPF_CORE_READ(sbi, s_freeclusters_counter.count),
-        .dirty = BPF_CORE_READ(sbi, s_dirtyclusters_counter.count),
+        .free = FSEV_READ(sbi, s_freeclusters_counter.count),
+        .dirty = FSEV_READ(sbi, s_dirtyclusters_counter.count),
     };
     __s64 free_count = ctx.free, dirty_count = ctx.dirty;
 
@@ -144,8 +188,8 @@ static __always_inline __s64 fsev_exact_free_minus_dirty(struct ext4_sb_info *sb
         *settled = false;
     if (ctx.free_counters && ctx.dirty_counters && ctx.probe_base)
         bpf_loop(FSEV_MAX_CPUS, fsev_add_cpu_deltas, &ctx, 0);
-    if (BPF_CORE_READ(sbi, s_freeclusters_counter.count) != free_count ||
-        BPF_CORE_READ(sbi, s_dirtyclusters_counter.count) != dirty_count)
+    if (FSEV_READ(sbi, s_freeclusters_counter.count) != free_count ||
+        FSEV_READ(sbi, s_dirtyclusters_counter.count) != dirty_count)
         *settled = false;
     return ctx.free - ctx.dirty;
 }
@@ -166,15 +210,15 @@ struct fsev_ext4_space {
 static __always_inline void fsev_ext4_space_read(struct super_block *sb,
                                                  struct fsev_ext4_space *space)
 {
-    struct ext4_sb_info *sbi = fsev_ext4_sb_info(sb);
-    struct ext4_super_block *es = BPF_CORE_READ(sbi, s_es);
-    __s64 resv_clusters = BPF_CORE_READ(sbi, s_resv_clusters.counter);
-    __u64 reserved = BPF_CORE_READ(es, s_r_blocks_count_lo);
+    struct ext4_sb_info *untyped_sbi = fsev_ext4_sb_info(sb), *sbi = FSEV_SBI(untyped_sbi);
+    struct ext4_super_block *es = FSEV_READ(sbi, s_es);
+    __s64 resv_clusters = FSEV_READ(sbi, s_resv_clusters.counter);
+    __u64 reserved = FSEV_READ(es, s_r_blocks_count_lo);
 
-    space->sbi = sbi;
-    space->cluster_bits = BPF_CORE_READ(sbi, s_cluster_bits) & 63;
-    if (BPF_CORE_READ(es, s_feature_incompat) & EXT4_FEATURE_INCOMPAT_64BIT)
-        reserved |= (__u64)BPF_CORE_READ(es, s_r_blocks_count_hi) << 32;
+    space->sbi = untyped_sbi;
+    space->cluster_bits = FSEV_READ(sbi, s_cluster_bits) & 63;
+    if (FSEV_READ(es, s_feature_incompat) & EXT4_FEATURE_INCOMPAT_64BIT)
+        reserved |= (__u64)FSEV_READ(es, s_r_blocks_count_hi) << 32;
     space->reserved_blocks = reserved + ((__u64)resv_clusters << space->cluster_bits);
 }
 
@@ -224,15 +268,15 @@ static __always_inline void fsev_ext4_space_kept(struct fsev_trace_config *confi
 static __always_inline __u64 fsev_ext4_space_available_settled(
     const struct fsev_ext4_space *space, __s64 pending_clusters, bool exact, bool *settled)
 {
-    struct ext4_sb_info *sbi = space->sbi;
+    struct ext4_sb_info *sbi = FSEV_SBI(space->sbi);
     __s64 free_clusters;
     __u64 free_blocks;
 
     if (exact)
-        free_clusters = fsev_exact_free_minus_dirty(sbi, settled);
+        free_clusters = fsev_exact_free_minus_dirty(space->sbi, settled);
     else
-        free_clusters = BPF_CORE_READ(sbi, s_freeclusters_counter.count) -
-                        BPF_CORE_READ(sbi, s_dirtyclusters_counter.count);
+        free_clusters = FSEV_READ(sbi, s_freeclusters_counter.count) -
+                        FSEV_READ(sbi, s_dirtyclusters_counter.count);
     free_clusters += pending_clusters;
     if (free_clusters < 0)
         free_clusters = 0;

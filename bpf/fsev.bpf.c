@@ -417,7 +417,7 @@ int BPF_PROG(on_request_blocks, struct ext4_allocation_request *ar)
         return 0;
     fsev_ext4_space_kept(config, sb, &space);
     sbi = space.sbi;
-    if (BPF_CORE_READ(sbi, s_mount_state) & EXT4_FC_REPLAY)
+    if (FSEV_READ(FSEV_SBI(sbi), s_mount_state) & EXT4_FC_REPLAY)
         return 0;
     if (ar->flags & EXT4_MB_DELALLOC_RESERVED) {
         fsev_search_started(dev, 0);

@@ -1,6 +1,7 @@
-# bpf_skeleton(NAME SOURCE [DEPENDS headers...])
+# bpf_skeleton(NAME SOURCE [DEFINES macros...] [DEPENDS headers...])
 #
-# Compiles one BPF C source with clang to NAME.bpf.o, generates NAME.skel.h
+# Compiles one BPF C source with clang (each of DEFINES passed as -D) to
+# NAME.bpf.o, generates NAME.skel.h
 # with `bpftool gen skeleton`, and exposes an INTERFACE target NAME_skel that
 # carries the include path and links libbpf. Modelled on libbpf-bootstrap's
 # FindBpfObject.cmake.
@@ -25,11 +26,15 @@ execute_process(
 string(REPLACE "\n" ";" BPF_SYSTEM_INCLUDES "${BPF_SYSTEM_INCLUDES}")
 
 function(bpf_skeleton name source)
-  cmake_parse_arguments(ARG "" "" "DEPENDS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "DEFINES;DEPENDS" ${ARGN})
   set(object ${CMAKE_CURRENT_BINARY_DIR}/${name}.bpf.o)
   set(skeleton_dir ${CMAKE_CURRENT_BINARY_DIR}/skel)
   set(skeleton ${skeleton_dir}/${name}.skel.h)
 
+  set(defines "")
+  foreach(define IN LISTS ARG_DEFINES)
+    list(APPEND defines -D${define})
+  endforeach()
   set(werror "")
   if(FSEV_WERROR)
     set(werror -Werror)
@@ -37,7 +42,7 @@ function(bpf_skeleton name source)
   add_custom_command(
     OUTPUT ${object}
     COMMAND ${BPF_CLANG} -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_${BPF_TARGET_ARCH}
-            -Wall ${werror}
+            ${defines} -Wall ${werror}
             -I${PROJECT_SOURCE_DIR}/vmlinux -I${PROJECT_SOURCE_DIR}/include
             -I${CMAKE_CURRENT_SOURCE_DIR} ${BPF_SYSTEM_INCLUDES}
             -c ${source} -o ${object}

@@ -21,19 +21,28 @@ using namespace std::chrono_literals;
 using test::LoopExt4;
 
 // Loads and attaches the programs and keeps every record for inspection.
-class ProbesTest : public ::testing::Test {
+// The parameter: the build of the object that reads ext4's fields with plain
+// loads (true) or the one with bpf_probe_read (false).
+class ProbesTest : public ::testing::TestWithParam<bool> {
   protected:
     void SetUp() override {
         FSEV_REQUIRE_ROOT();
+        KernelFeatures features = detect_kernel_features();
+        if (GetParam() && !features.ext4_plain_loads)
+            GTEST_SKIP() << "kernel " << features.release
+                         << " cannot take the plain-load build: bpf_rdonly_cast needs Linux "
+                            "6.2+ with ext4 built in (here it is a module or the kernel is older)";
+        features.ext4_plain_loads = GetParam();
         ProbeOptions options = probe_options_for_self();
         options.daemon_tgid = 0;  // this test process is the writer to watch
         options.emit_raw_records = true;
         try {
-            probes_ = std::make_unique<Ext4Probes>(options);
+            probes_ = std::make_unique<Ext4Probes>(options, features);
             probes_->attach();
         } catch (const std::system_error &error) {
             FAIL() << "loading the real BPF object failed: " << error.what();
         }
+        ASSERT_EQ(probes_->plain_loads(), GetParam()) << "the other build was loaded";
         stream_ = std::make_unique<RecordStream>(
             probes_->records_map_fd(),
             [this](const fsev_record &record) { records_.push_back(record); });
@@ -66,7 +75,7 @@ class ProbesTest : public ::testing::Test {
     std::vector<fsev_record> records_;
 };
 
-TEST_F(ProbesTest, EveryProgramAttachesToItsTracepoint) {
+TEST_P(ProbesTest, EveryProgramAttachesToItsTracepoint) {
     std::vector<std::string> attached = probes_->attached_programs();
     std::set<std::string> expected = {"tp_btf/ext4_allocate_blocks",
                                       "tp_btf/ext4_free_blocks",
@@ -154,9 +163,19 @@ TEST(ProbeFlavours, DetectsThisKernelsExt4) {
     auto version = kernel_version(features.release);
     ASSERT_TRUE(version.has_value()) << features.release;
     EXPECT_EQ(features.da_reserve_space_has_count, *version >= std::make_pair(6, 10));
+    bool ext4_built_in = ::access("/sys/kernel/btf/ext4", F_OK) != 0;
+    EXPECT_EQ(features.ext4_plain_loads, ext4_built_in && *version >= std::make_pair(6, 2));
 }
 
-TEST_F(ProbesTest, BufferedWriteReservesThenAllocatesOnTheRightDevice) {
+// The daemon loads the plain-load build wherever the kernel offers it.
+TEST(ProbeFlavours, ThePlainLoadBuildIsLoadedWhereTheKernelOffersIt) {
+    FSEV_REQUIRE_ROOT();
+    ProbeOptions options = probe_options_for_self();
+    Ext4Probes probes(options);
+    EXPECT_EQ(probes.plain_loads(), probes.kernel_features().ext4_plain_loads);
+}
+
+TEST_P(ProbesTest, BufferedWriteReservesThenAllocatesOnTheRightDevice) {
     LoopExt4 fs;
     uint32_t dev = fs.kernel_device();
     uint64_t before = fs.available_blocks();
@@ -175,7 +194,7 @@ TEST_F(ProbesTest, BufferedWriteReservesThenAllocatesOnTheRightDevice) {
     EXPECT_LE(allocate->available_blocks, before - 1024);
 }
 
-TEST_F(ProbesTest, DeleteFreesBlocks) {
+TEST_P(ProbesTest, DeleteFreesBlocks) {
     LoopExt4 fs;
     fs.write_file("data", 2 << 20, true);
     uint64_t full = fs.available_blocks();
@@ -188,7 +207,7 @@ TEST_F(ProbesTest, DeleteFreesBlocks) {
     EXPECT_GE(freed->available_blocks, full + 512) << "reported as the count after the free";
 }
 
-TEST_F(ProbesTest, ErrorReportsAvailableBlocksEqualToStatfsOnAQuietFilesystem) {
+TEST_P(ProbesTest, ErrorReportsAvailableBlocksEqualToStatfsOnAQuietFilesystem) {
     LoopExt4 fs;
     fs.write_file("data", 3 << 20, true);
     ::sync();
@@ -205,7 +224,7 @@ TEST_F(ProbesTest, ErrorReportsAvailableBlocksEqualToStatfsOnAQuietFilesystem) {
     EXPECT_GT(error->error_line, 0u);
 }
 
-TEST_F(ProbesTest, QuietAvailableCountMatchesStatfsAfterManyWritesAndDeletes) {
+TEST_P(ProbesTest, QuietAvailableCountMatchesStatfsAfterManyWritesAndDeletes) {
     // Exercises the per-cpu sum: many small changes leave per-cpu deltas unfolded.
     LoopExt4 fs;
     for (int i = 0; i < 40; ++i) fs.write_file("f" + std::to_string(i), 4096 * (1 + i % 7), false);
@@ -218,6 +237,11 @@ TEST_F(ProbesTest, QuietAvailableCountMatchesStatfsAfterManyWritesAndDeletes) {
     ASSERT_TRUE(error);
     EXPECT_EQ(error->available_blocks, statfs_available);
 }
+
+INSTANTIATE_TEST_SUITE_P(Builds, ProbesTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool> &build) {
+                             return build.param ? "PlainLoads" : "ProbeReads";
+                         });
 
 }  // namespace
 }  // namespace fsev

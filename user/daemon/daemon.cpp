@@ -354,6 +354,12 @@ int Daemon::run() {
               << std::endl;
     for (const std::string &line : kernel_.probes().degraded())
         std::cout << "fsev-bpf: degraded: " << line << std::endl;
+    std::cout << "fsev-bpf: ext4 counters read with "
+              << (kernel_.probes().plain_loads() ? "plain loads (bpf_rdonly_cast)"
+                  : kernel.ext4_plain_loads
+                      ? "bpf_probe_read (the plain-load build was refused)"
+                      : "bpf_probe_read (ext4 is a module here, or Linux is older than 6.2)")
+              << std::endl;
     std::cout << "fsev-bpf: ready: " << kernel_.probes().attached_programs().size()
               << " BPF programs attached (prog ids";
     for (uint32_t id : kernel_.probes().program_ids()) std::cout << ' ' << id;

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iostream>
 
 #include "model/device.h"
 #include "common/system_error.h"
 #include "fsev_bpf.skel.h"
+#include "probes/bpf_object_builds.h"
 
 namespace fsev {
 
@@ -79,8 +81,23 @@ void Ext4Probes::choose_programs() {
 
 Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &features)
     : features_(features) {
-    skeleton_.reset(fsev_bpf__open());
+    if (features_.ext4_plain_loads) {
+        int err = open_and_load(options, /*plain_loads=*/true);
+        if (err == 0) return;
+        // Should this kernel's verifier refuse the cast, the other build
+        // reads the same fields, a helper call each.
+        std::cerr << "fsev-bpf: the plain-load build of the BPF object was refused ("
+                  << std::strerror(-err) << "), loading the probe-read build" << std::endl;
+    }
+    if (int err = open_and_load(options, /*plain_loads=*/false); err)
+        throw system_error(err, "load BPF object fsev_bpf (see libbpf messages above)");
+}
+
+int Ext4Probes::open_and_load(const ProbeOptions &options, bool plain_loads) {
+    degraded_.clear();
+    skeleton_.reset(open_fsev_bpf(plain_loads));
     if (!skeleton_) throw last_system_error("open BPF object fsev_bpf");
+    plain_loads_ = plain_loads;
 
     int cpus = libbpf_num_possible_cpus();
     if (cpus < 0) throw system_error(cpus, "count possible CPUs");
@@ -99,12 +116,12 @@ Ext4Probes::Ext4Probes(const ProbeOptions &options, const KernelFeatures &featur
     skeleton_->rodata->ext4_stopped_ext4_flags = features_.stopped_ext4_flags;
     choose_programs();
 
-    if (int err = fsev_bpf__load(skeleton_.get()); err)
-        throw system_error(err, "load BPF object fsev_bpf (see libbpf messages above)");
+    if (int err = fsev_bpf__load(skeleton_.get()); err) return err;
     bpf_program *program = nullptr;
     bpf_object__for_each_program(program, skeleton_->obj) {
         if (bpf_program__autoload(program)) loaded_tracepoints_.insert(tracepoint_of(program));
     }
+    return 0;
 }
 
 Ext4Probes::~Ext4Probes() = default;

@@ -107,6 +107,9 @@ class Ext4Probes {
     uint64_t dropped_records() const;
 
     const KernelFeatures &kernel_features() const { return features_; }
+    // Which build of the object is loaded: ext4's fields read with plain
+    // loads (KernelFeatures::ext4_plain_loads) or with bpf_probe_read.
+    bool plain_loads() const { return plain_loads_; }
     // What this kernel cannot deliver, one line each ("what: why").
     const std::vector<std::string> &degraded() const { return degraded_; }
     // FSEV_EXT4_* bits of the ext4 superblock at kernel address `superblock`
@@ -118,6 +121,8 @@ class Ext4Probes {
         void operator()(::fsev_bpf *skeleton) const;
     };
     void choose_programs();
+    // Opens and loads one build; libbpf's negative errno on a refused load.
+    int open_and_load(const ProbeOptions &options, bool plain_loads);
     bpf_link **link_slot(const bpf_program *program) const;
     bool attached(const bpf_program *program) const;
     void attach_on_demand(bpf_program *program);
@@ -128,6 +133,7 @@ class Ext4Probes {
     KernelFeatures features_;
     std::vector<std::string> degraded_;
     std::unique_ptr<::fsev_bpf, SkeletonDeleter> skeleton_;
+    bool plain_loads_ = false;
     // Guards the skeleton's links (attach, detach and the on-demand programs).
     mutable std::mutex links_mutex_;
     bool activity_wanted_ = false;

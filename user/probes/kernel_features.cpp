@@ -147,6 +147,8 @@ KernelFeatures features_from_btf(const btf *vmlinux, const btf *ext4, std::strin
     if (!features.stopped_mount_flags && !features.stopped_ext4_flags &&
         struct_has_member(types, "ext4_sb_info", "s_ext4_flags"))
         features.stopped_ext4_flags = bit_of(kExt4FlagsShutdownBit);
+    features.ext4_plain_loads =
+        !ext4 && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
     return features;
 }
 

@@ -26,6 +26,11 @@ struct KernelFeatures {
     // this kernel numbers them (0 where the kernel has no such bit).
     uint64_t stopped_mount_flags = 0;  // ext4_sb_info.s_mount_flags
     uint64_t stopped_ext4_flags = 0;   // ext4_sb_info.s_ext4_flags
+    // The programs may read ext4_sb_info with plain loads: the kernel has
+    // the bpf_rdonly_cast kfunc (6.2+) and ext4 is built in (that kfunc
+    // casts only to vmlinux's own types). Otherwise, as on Debian's
+    // kernels, every field is a bpf_probe_read call.
+    bool ext4_plain_loads = false;
 
     bool has_tracepoint(const std::string &name) const { return tracepoints.count(name); }
 };

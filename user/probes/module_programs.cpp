@@ -6,6 +6,7 @@
 
 #include "common/system_error.h"
 #include "fsev_bpf.skel.h"
+#include "probes/bpf_object_builds.h"
 #include "probes/ext4_probes.h"
 
 namespace fsev {
@@ -57,7 +58,7 @@ std::vector<std::string> Ext4Probes::load_module_programs(const std::string &mod
     }
 
     try {
-        std::unique_ptr<::fsev_bpf, SkeletonDeleter> copy(fsev_bpf__open());
+        std::unique_ptr<::fsev_bpf, SkeletonDeleter> copy(open_fsev_bpf(plain_loads_));
         if (!copy) throw last_system_error("open BPF object fsev_bpf");
         bpf_program *program = nullptr;
         bpf_object__for_each_program(program, copy->obj) {
