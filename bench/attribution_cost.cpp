@@ -9,6 +9,7 @@
 #include <string>
 
 #include "bpf_stats.h"
+#include "build_rounds.h"
 #include "measurements.h"
 #include "pipeline.h"
 #include "probes/ext4_probes.h"
@@ -21,32 +22,13 @@ namespace fsev::bench {
 
 namespace {
 
-struct Cost {
-    uint64_t run_time_ns = 0;
-    uint64_t runs = 0;
-    double per_run() const { return runs ? static_cast<double>(run_time_ns) / double(runs) : 0; }
-};
-
 // ns per run of each program, with counting on or off, while `workload`
 // runs on the filesystem of `entry` (traced with levels far).
-std::map<std::string, Cost> run_round(const TraceEntry &entry, bool count,
-                                      const std::function<void()> &workload) {
+RunCosts run_round(const TraceEntry &entry, bool count, const std::function<void()> &workload) {
     ProbeOptions options = probe_options_for_self();
     options.daemon_tgid = 0;  // the bench writes the workload itself
     options.count_writers = count;
-    Ext4Probes probes(options);
-    probes.attach();
-    BpfTraceSync sync(
-        probes.traced_superblocks_map_fd(),
-        [](const TraceEntry &, const fsev_threshold_step &, uint64_t, uint32_t) {}, [](bool) {});
-    sync.entry_created(entry);
-    auto before = program_stats(probes.program_fds());
-    workload();
-    std::map<std::string, Cost> costs;
-    for (const ProgramStats &stats : stats_delta(before, program_stats(probes.program_fds())))
-        costs[stats.name] = {stats.run_time_ns, stats.run_count};
-    sync.entry_removed(entry, false);
-    return costs;
+    return costs_while(entry, options, detect_kernel_features(), workload);
 }
 
 // A tmpfs traced like the ext4 of 1f: its writers are counted by the
@@ -74,24 +56,17 @@ void measure_attribution_cost(const BenchConfig &config, Report &report) {
     std::chrono::duration<double> time(config.seconds_per_run);
     BpfStatsEnabled statistics;
     // Programs of the tmpfs rounds are keyed "tmpfs:<program>".
-    std::map<bool, std::map<std::string, Cost>> totals;
+    std::map<bool, RunCosts> totals;
     int rounds = config.quick ? 1 : config.rounds;
-    auto add = [&totals](bool count, const std::string &prefix,
-                         const std::map<std::string, Cost> &costs) {
-        for (const auto &[name, cost] : costs) {
-            totals[count][prefix + name].run_time_ns += cost.run_time_ns;
-            totals[count][prefix + name].runs += cost.runs;
-        }
-    };
     for (int round = 0; round < rounds; ++round)
         for (bool count : {round % 2 == 0, round % 2 != 0}) {
-            add(count, "", run_round(ext4_traced, count, [&] {
-                    small_file_fsync_rate(fs.mount_point(), time);
-                    buffered_stream_rate(fs.path("stream"), time, 4u << 20);
-                }));
-            add(count, "tmpfs:", run_round(tmpfs_traced, count, [&] {
-                    buffered_stream_rate(tmpfs.path("stream"), time, 4u << 20);
-                }));
+            add_costs(totals[count], "", run_round(ext4_traced, count, [&] {
+                          small_file_fsync_rate(fs.mount_point(), time);
+                          buffered_stream_rate(fs.path("stream"), time, 4u << 20);
+                      }));
+            add_costs(totals[count], "tmpfs:", run_round(tmpfs_traced, count, [&] {
+                          buffered_stream_rate(tmpfs.path("stream"), time, 4u << 20);
+                      }));
         }
 
     std::cout << "1f: BPF ns per run, traced levels far, writers counted / not counted:\n";
@@ -99,8 +74,8 @@ void measure_attribution_cost(const BenchConfig &config, Report &report) {
     double worst = 0;
     for (const char *hook : {"on_da_reserve_space", "on_da_reserve_space_one_cluster",
                              "on_allocate_blocks", "tmpfs:on_sys_exit"}) {
-        const Cost &with = totals[true][hook];
-        const Cost &without = totals[false][hook];
+        const RunCost &with = totals[true][hook];
+        const RunCost &without = totals[false][hook];
         if (with.runs == 0 || without.runs == 0) continue;
         double added = with.per_run() / without.per_run() - 1;
         worst = std::max(worst, added);

@@ -22,6 +22,7 @@ void usage(std::ostream &out) {
            "  --cost-only      only measurements 1 and 2 (BPF and workload cost)\n"
            "  --storm-only     only measurement 4 (threshold storm)\n"
            "  --attribution-only  only measurement 1f (what counting writers costs)\n"
+           "  --plain-loads-only  only measurement 1g (plain loads vs bpf_probe_read)\n"
            "  --rounds N       rounds of measurement 2 (default 5)\n";
 }
 
@@ -32,9 +33,14 @@ void measure_all(const fsev::bench::BenchConfig &config, fsev::bench::Report &re
         measure_attribution_cost(config, report);
         return;
     }
+    if (config.plain_loads_only) {
+        measure_plain_loads_cost(config, report);
+        return;
+    }
     if (config.cost_only || (!config.latency_only && !config.other_fs_only && !config.storm_only)) {
         measure_hot_path_cost(config, report);
         measure_attribution_cost(config, report);
+        measure_plain_loads_cost(config, report);
         measure_workload_cost(config, report);
     }
     if (config.cost_only) return;
@@ -97,6 +103,8 @@ int main(int argc, char **argv) {
             config.cost_only = true;
         } else if (argument == "--attribution-only") {
             config.attribution_only = true;
+        } else if (argument == "--plain-loads-only") {
+            config.plain_loads_only = true;
         } else if (argument == "--storm-only") {
             config.storm_only = true;
         } else if (argument == "--rounds" && i + 1 < argc) {

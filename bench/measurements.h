@@ -24,6 +24,7 @@ struct BenchConfig {
     bool latency_only = false;  // run (3) alone
     bool cost_only = false;     // run (1) and (2) alone
     bool attribution_only = false;  // run (1f) alone
+    bool plain_loads_only = false;  // run (1g) alone
     bool storm_only = false;        // run (4) alone
 };
 
@@ -40,7 +41,8 @@ inline test::LoopExt4Options bench_ext4(const BenchConfig &config, uint64_t size
 }
 
 void measure_hot_path_cost(const BenchConfig &config, Report &report);     // 1
-void measure_attribution_cost(const BenchConfig &config, Report &report);  // 1e
+void measure_attribution_cost(const BenchConfig &config, Report &report);  // 1f
+void measure_plain_loads_cost(const BenchConfig &config, Report &report);  // 1g
 void measure_full_soon_lead(Report &report);                               // 7
 void measure_workload_cost(const BenchConfig &config, Report &report);     // 2
 void measure_latency(const BenchConfig &config, Report &report);           // 3

@@ -1,0 +1,30 @@
+// One object loaded two ways, the same workload under each, alternating:
+// what measurements 1f and 1g compare.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "model/trace_entry.h"
+#include "probes/ext4_probes.h"
+
+namespace fsev::bench {
+
+struct RunCost {
+    uint64_t run_time_ns = 0;
+    uint64_t runs = 0;
+    double per_run() const { return runs ? static_cast<double>(run_time_ns) / double(runs) : 0; }
+};
+// By program name, with a prefix where one run measures several setups.
+using RunCosts = std::map<std::string, RunCost>;
+
+// Loads the object as `options` and `features` say, traces `entry`, and
+// returns each program's kernel run time and count while `workload` runs.
+RunCosts costs_while(const TraceEntry &entry, const ProbeOptions &options,
+                     const KernelFeatures &features, const std::function<void()> &workload);
+
+// Adds `round` to `totals`, each name prefixed with `prefix`.
+void add_costs(RunCosts &totals, const std::string &prefix, const RunCosts &round);
+
+}  // namespace fsev::bench
