@@ -106,6 +106,22 @@ static __always_inline bool fsev_add_to_writer(const struct fsev_writer_key *key
     return false;
 }
 
+/* The current task's cgroup (its id on the default hierarchy) and process,
+ * as bpf_get_current_cgroup_id() and bpf_get_current_pid_tgid() give them:
+ * the same walk (task->cgroups->dfl_cgrp->kn->id), done with plain loads
+ * through the task's BTF type instead of two helper calls, which were the
+ * largest part of counting a writer. Tracing programs run under RCU, as
+ * the helper's walk does. */
+static __always_inline void fsev_current_writer(struct fsev_writer_key *key)
+{
+    struct task_struct *task = bpf_get_current_task_btf();
+
+    key->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+    /* pidns_ino is a load-time constant: one branch stays. */
+    key->tgid = (pidns_ino == 0 || pidns_ino == FSEV_INITIAL_PIDNS_INO) ? (__u32)task->tgid
+                                                                         : fsev_current_pid();
+}
+
 /* Stops the compiler moving memory accesses across it: the slot's fields
  * are written in the order the daemon's reader relies on. */
 #define fsev_compiler_barrier() asm volatile("" ::: "memory")
@@ -155,12 +171,8 @@ static __always_inline void fsev_attribute_units(struct super_block *sb, __u32 d
     __u32 zero = 0, replaced_unit_bytes;
     __u64 replaced_units;
 
-    key.cgroup_id = bpf_get_current_cgroup_id();
+    fsev_current_writer(&key);
     key.dev = dev;
-    /* pidns_ino is a load-time constant: one branch stays. */
-    key.tgid = (pidns_ino == 0 || pidns_ino == FSEV_INITIAL_PIDNS_INO)
-                   ? (__u32)(bpf_get_current_pid_tgid() >> 32)
-                   : fsev_current_pid();
     slot = bpf_map_lookup_elem(&writer_slots, &zero);
     if (!slot || __sync_val_compare_and_swap(&slot->busy, 0, 1) != 0) {
         fsev_add_to_writer(&key, sb, units, unit_bytes);
