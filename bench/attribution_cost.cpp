@@ -24,11 +24,14 @@ namespace {
 
 // ns per run of each program, with counting on or off, while `workload`
 // runs on the filesystem of `entry` (traced with levels far).
-RunCosts run_round(const TraceEntry &entry, bool count, const std::function<void()> &workload) {
+RunCosts run_round(const TraceEntry &entry, bool count, bool probe_reads,
+                   const std::function<void()> &workload) {
     ProbeOptions options = probe_options_for_self();
     options.daemon_tgid = 0;  // the bench writes the workload itself
     options.count_writers = count;
-    return costs_while(entry, options, detect_kernel_features(), workload);
+    KernelFeatures features = detect_kernel_features();
+    if (probe_reads) features.ext4_plain_loads = false;
+    return costs_while(entry, options, features, workload);
 }
 
 // A tmpfs traced like the ext4 of 1f: its writers are counted by the
@@ -60,11 +63,12 @@ void measure_attribution_cost(const BenchConfig &config, Report &report) {
     int rounds = config.quick ? 1 : config.rounds;
     for (int round = 0; round < rounds; ++round)
         for (bool count : {round % 2 == 0, round % 2 != 0}) {
-            add_costs(totals[count], "", run_round(ext4_traced, count, [&] {
+            add_costs(totals[count], "", run_round(ext4_traced, count, config.probe_reads, [&] {
                           small_file_fsync_rate(fs.mount_point(), time);
                           buffered_stream_rate(fs.path("stream"), time, 4u << 20);
                       }));
-            add_costs(totals[count], "tmpfs:", run_round(tmpfs_traced, count, [&] {
+            add_costs(totals[count],
+                      "tmpfs:", run_round(tmpfs_traced, count, config.probe_reads, [&] {
                           buffered_stream_rate(tmpfs.path("stream"), time, 4u << 20);
                       }));
         }
@@ -88,7 +92,8 @@ void measure_attribution_cost(const BenchConfig &config, Report &report) {
         measured += shown + " " + fixed(with.per_run(), 0) + "/" + fixed(without.per_run(), 0) +
                     " ns = " + (added >= 0 ? "+" : "") + fixed(100 * added, 1) + " %";
     }
-    report.rows.push_back({"1f", "hook cost with writers counted vs not, traced levels far",
+    std::string build = config.probe_reads ? ", bpf_probe_read build" : "";
+    report.rows.push_back({"1f", "hook cost with writers counted vs not, traced levels far" + build,
                            measured.empty() ? "no runs" : measured, "<= +25 %",
                            measured.empty() ? "-"
                            : worst <= 0.25

@@ -23,6 +23,7 @@ void usage(std::ostream &out) {
            "  --storm-only     only measurement 4 (threshold storm)\n"
            "  --attribution-only  only measurement 1f (what counting writers costs)\n"
            "  --plain-loads-only  only measurement 1g (plain loads vs bpf_probe_read)\n"
+           "  --probe-reads    1f with the bpf_probe_read build, the one Debian's kernels load\n"
            "  --rounds N       rounds of measurement 2 (default 5)\n";
 }
 
@@ -105,6 +106,8 @@ int main(int argc, char **argv) {
             config.attribution_only = true;
         } else if (argument == "--plain-loads-only") {
             config.plain_loads_only = true;
+        } else if (argument == "--probe-reads") {
+            config.probe_reads = true;
         } else if (argument == "--storm-only") {
             config.storm_only = true;
         } else if (argument == "--rounds" && i + 1 < argc) {

@@ -25,6 +25,7 @@ struct BenchConfig {
     bool cost_only = false;     // run (1) and (2) alone
     bool attribution_only = false;  // run (1f) alone
     bool plain_loads_only = false;  // run (1g) alone
+    bool probe_reads = false;       // 1f with the bpf_probe_read build (Debian's kernels)
     bool storm_only = false;        // run (4) alone
 };
 
