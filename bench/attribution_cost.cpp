@@ -74,24 +74,11 @@ void measure_attribution_cost(const BenchConfig &config, Report &report) {
         }
 
     std::cout << "1f: BPF ns per run, traced levels far, writers counted / not counted:\n";
-    std::string measured;
     double worst = 0;
-    for (const char *hook : {"on_da_reserve_space", "on_da_reserve_space_one_cluster",
-                             "on_allocate_blocks", "tmpfs:on_sys_exit"}) {
-        const RunCost &with = totals[true][hook];
-        const RunCost &without = totals[false][hook];
-        if (with.runs == 0 || without.runs == 0) continue;
-        double added = with.per_run() / without.per_run() - 1;
-        worst = std::max(worst, added);
-        std::cout << "   " << hook << " " << fixed(with.per_run(), 0) << "/"
-                  << fixed(without.per_run(), 0) << " ns (" << with.runs << "/" << without.runs
-                  << " runs)\n";
-        if (!measured.empty()) measured += ", ";
-        std::string shown = hook;
-        shown.erase(shown.find("on_"), 3);
-        measured += shown + " " + fixed(with.per_run(), 0) + "/" + fixed(without.per_run(), 0) +
-                    " ns = " + (added >= 0 ? "+" : "") + fixed(100 * added, 1) + " %";
-    }
+    std::string measured = compare_costs(totals[true], totals[false],
+                                         {"on_da_reserve_space", "on_da_reserve_space_one_cluster",
+                                          "on_allocate_blocks", "tmpfs:on_sys_exit"},
+                                         &worst);
     std::string build = config.probe_reads ? ", bpf_probe_read build" : "";
     report.rows.push_back({"1f", "hook cost with writers counted vs not, traced levels far" + build,
                            measured.empty() ? "no runs" : measured, "<= +25 %",

@@ -1,6 +1,10 @@
 #include "build_rounds.h"
 
+#include <algorithm>
+#include <iostream>
+
 #include "bpf_stats.h"
+#include "table.h"
 #include "trace/bpf_trace_sync.h"
 
 namespace fsev::bench {
@@ -27,6 +31,29 @@ void add_costs(RunCosts &totals, const std::string &prefix, const RunCosts &roun
         totals[prefix + name].run_time_ns += cost.run_time_ns;
         totals[prefix + name].runs += cost.runs;
     }
+}
+
+std::string compare_costs(const RunCosts &a, const RunCosts &b,
+                          std::initializer_list<const char *> hooks, double *largest) {
+    std::string measured;
+    *largest = 0;
+    for (const char *hook : hooks) {
+        auto in_a = a.find(hook), in_b = b.find(hook);
+        if (in_a == a.end() || in_b == b.end() || in_a->second.runs == 0 || in_b->second.runs == 0)
+            continue;
+        const RunCost &first = in_a->second, &second = in_b->second;
+        double change = first.per_run() / second.per_run() - 1;
+        *largest = std::max(*largest, change);
+        std::cout << "   " << hook << " " << fixed(first.per_run(), 0) << "/"
+                  << fixed(second.per_run(), 0) << " ns (" << first.runs << "/" << second.runs
+                  << " runs)\n";
+        if (!measured.empty()) measured += ", ";
+        std::string shown = hook;
+        shown.erase(shown.find("on_"), 3);
+        measured += shown + " " + fixed(first.per_run(), 0) + "/" + fixed(second.per_run(), 0) +
+                    " ns = " + (change >= 0 ? "+" : "") + fixed(100 * change, 1) + " %";
+    }
+    return measured;
 }
 
 }  // namespace fsev::bench

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <string>
 
@@ -26,5 +27,12 @@ RunCosts costs_while(const TraceEntry &entry, const ProbeOptions &options,
 
 // Adds `round` to `totals`, each name prefixed with `prefix`.
 void add_costs(RunCosts &totals, const std::string &prefix, const RunCosts &round);
+
+// `hooks` (program names as in the totals) of setup A against setup B:
+// prints each one's ns per run and runs, and returns the table's text
+// ("da_reserve_space 205/270 ns = -24.0 %, ...", empty when none ran) and
+// the largest change, A/B - 1, in *largest.
+std::string compare_costs(const RunCosts &a, const RunCosts &b,
+                          std::initializer_list<const char *> hooks, double *largest);
 
 }  // namespace fsev::bench

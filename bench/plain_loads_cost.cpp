@@ -49,22 +49,11 @@ void measure_plain_loads_cost(const BenchConfig &config, Report &report) {
         }
 
     std::cout << "1g: BPF ns per run, ext4 read with plain loads / bpf_probe_read:\n";
-    std::string measured;
-    for (const char *hook : {"far:on_da_reserve_space", "far:on_allocate_blocks",
-                             "near:on_da_reserve_space", "near:on_allocate_blocks"}) {
-        const RunCost &plain = totals[true][hook];
-        const RunCost &probed = totals[false][hook];
-        if (plain.runs == 0 || probed.runs == 0) continue;
-        double change = plain.per_run() / probed.per_run() - 1;
-        std::cout << "   " << hook << " " << fixed(plain.per_run(), 0) << "/"
-                  << fixed(probed.per_run(), 0) << " ns (" << plain.runs << "/" << probed.runs
-                  << " runs)\n";
-        if (!measured.empty()) measured += ", ";
-        std::string shown = hook;
-        shown.erase(shown.find("on_"), 3);
-        measured += shown + " " + fixed(plain.per_run(), 0) + "/" + fixed(probed.per_run(), 0) +
-                    " ns = " + (change >= 0 ? "+" : "") + fixed(100 * change, 1) + " %";
-    }
+    double largest = 0;
+    std::string measured = compare_costs(totals[true], totals[false],
+                                         {"far:on_da_reserve_space", "far:on_allocate_blocks",
+                                          "near:on_da_reserve_space", "near:on_allocate_blocks"},
+                                         &largest);
     report.rows.push_back({"1g", "hook cost, ext4 read with plain loads vs bpf_probe_read",
                            measured.empty() ? "no runs" : measured, "-", "-"});
     report.methods.push_back(
