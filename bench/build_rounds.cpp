@@ -36,14 +36,14 @@ void add_costs(RunCosts &totals, const std::string &prefix, const RunCosts &roun
 std::string compare_costs(const RunCosts &a, const RunCosts &b,
                           std::initializer_list<const char *> hooks, double *largest) {
     std::string measured;
-    *largest = 0;
+    double most = 0;
     for (const char *hook : hooks) {
         auto in_a = a.find(hook), in_b = b.find(hook);
         if (in_a == a.end() || in_b == b.end() || in_a->second.runs == 0 || in_b->second.runs == 0)
             continue;
         const RunCost &first = in_a->second, &second = in_b->second;
         double change = first.per_run() / second.per_run() - 1;
-        *largest = std::max(*largest, change);
+        most = std::max(most, change);
         std::cout << "   " << hook << " " << fixed(first.per_run(), 0) << "/"
                   << fixed(second.per_run(), 0) << " ns (" << first.runs << "/" << second.runs
                   << " runs)\n";
@@ -53,6 +53,7 @@ std::string compare_costs(const RunCosts &a, const RunCosts &b,
         measured += shown + " " + fixed(first.per_run(), 0) + "/" + fixed(second.per_run(), 0) +
                     " ns = " + (change >= 0 ? "+" : "") + fixed(100 * change, 1) + " %";
     }
+    if (largest) *largest = most;
     return measured;
 }
 

@@ -30,9 +30,9 @@ void add_costs(RunCosts &totals, const std::string &prefix, const RunCosts &roun
 
 // `hooks` (program names as in the totals) of setup A against setup B:
 // prints each one's ns per run and runs, and returns the table's text
-// ("da_reserve_space 205/270 ns = -24.0 %, ...", empty when none ran) and
-// the largest change, A/B - 1, in *largest.
+// ("da_reserve_space 205/270 ns = -24.0 %, ...", empty when none ran) and,
+// when `largest` is given, the largest change, A/B - 1, in *largest.
 std::string compare_costs(const RunCosts &a, const RunCosts &b,
-                          std::initializer_list<const char *> hooks, double *largest);
+                          std::initializer_list<const char *> hooks, double *largest = nullptr);
 
 }  // namespace fsev::bench

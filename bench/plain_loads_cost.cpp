@@ -49,11 +49,9 @@ void measure_plain_loads_cost(const BenchConfig &config, Report &report) {
         }
 
     std::cout << "1g: BPF ns per run, ext4 read with plain loads / bpf_probe_read:\n";
-    double largest = 0;
     std::string measured = compare_costs(totals[true], totals[false],
                                          {"far:on_da_reserve_space", "far:on_allocate_blocks",
-                                          "near:on_da_reserve_space", "near:on_allocate_blocks"},
-                                         &largest);
+                                          "near:on_da_reserve_space", "near:on_allocate_blocks"});
     report.rows.push_back({"1g", "hook cost, ext4 read with plain loads vs bpf_probe_read",
                            measured.empty() ? "no runs" : measured, "-", "-"});
     report.methods.push_back(
