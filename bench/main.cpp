@@ -23,6 +23,7 @@ void usage(std::ostream &out) {
            "  --storm-only     only measurement 4 (threshold storm)\n"
            "  --attribution-only  only measurement 1f (what counting writers costs)\n"
            "  --plain-loads-only  only measurement 1g (plain loads vs bpf_probe_read)\n"
+           "  --syscall-only   only measurement 1h (what sys_exit adds to every syscall)\n"
            "  --probe-reads    1f with the bpf_probe_read build, the one Debian's kernels load\n"
            "  --rounds N       rounds of measurement 2 (default 5)\n";
 }
@@ -38,10 +39,15 @@ void measure_all(const fsev::bench::BenchConfig &config, fsev::bench::Report &re
         measure_plain_loads_cost(config, report);
         return;
     }
+    if (config.syscall_only) {
+        measure_syscall_cost(config, report);
+        return;
+    }
     if (config.cost_only || (!config.latency_only && !config.other_fs_only && !config.storm_only)) {
         measure_hot_path_cost(config, report);
         measure_attribution_cost(config, report);
         measure_plain_loads_cost(config, report);
+        measure_syscall_cost(config, report);
         measure_workload_cost(config, report);
     }
     if (config.cost_only) return;
@@ -106,6 +112,8 @@ int main(int argc, char **argv) {
             config.attribution_only = true;
         } else if (argument == "--plain-loads-only") {
             config.plain_loads_only = true;
+        } else if (argument == "--syscall-only") {
+            config.syscall_only = true;
         } else if (argument == "--probe-reads") {
             config.probe_reads = true;
         } else if (argument == "--storm-only") {

@@ -25,6 +25,7 @@ struct BenchConfig {
     bool cost_only = false;     // run (1) and (2) alone
     bool attribution_only = false;  // run (1f) alone
     bool plain_loads_only = false;  // run (1g) alone
+    bool syscall_only = false;      // run (1h) alone
     bool probe_reads = false;       // 1f with the bpf_probe_read build (Debian's kernels)
     bool storm_only = false;        // run (4) alone
 };
@@ -44,6 +45,7 @@ inline test::LoopExt4Options bench_ext4(const BenchConfig &config, uint64_t size
 void measure_hot_path_cost(const BenchConfig &config, Report &report);     // 1
 void measure_attribution_cost(const BenchConfig &config, Report &report);  // 1f
 void measure_plain_loads_cost(const BenchConfig &config, Report &report);  // 1g
+void measure_syscall_cost(const BenchConfig &config, Report &report);      // 1h
 void measure_full_soon_lead(Report &report);                               // 7
 void measure_workload_cost(const BenchConfig &config, Report &report);     // 2
 void measure_latency(const BenchConfig &config, Report &report);           // 3
