@@ -15,6 +15,9 @@ for n in 1 2 3 4 5 6; do
   grep -Eq "^\| ${n}[a-z] +\| .+\| .+\| .+\| .+\|$" <<<"$output" \
     || { echo "bench.smoke: no row for measurement $n in the table" >&2; exit 1; }
 done
+# 1h: sys_exit's price on every syscall, measured on any kernel.
+grep -Eq "^\| 1h +\| .+\| .+\| .+\| .+\|$" <<<"$output" \
+  || { echo "bench.smoke: no row 1h (sys_exit per syscall) in the table" >&2; exit 1; }
 grep -q '^Methods:' <<<"$output" || { echo "bench.smoke: no methods" >&2; exit 1; }
 echo "bench.smoke: the table has all six measurements"
 
