@@ -98,7 +98,8 @@ void measure_syscall_cost(const BenchConfig &config, Report &report) {
         {"1h", "added per syscall, every syscall of the machine, sys_exit attached (user-timed)",
          "ours " + range_of(ours) + ", an empty program " + range_of(tracepoint) +
              "; ours over empty " + range_of(program) + "; median of " + std::to_string(rounds) +
-             " paired rounds, getppid alone " + fixed(median(none), 1) + " ns",
+             (rounds == 1 ? " round" : " paired rounds") + ", getppid alone " +
+             fixed(median(none), 1) + " ns",
          "-",
          "the floor is the empty program's: any program on sys_exit sends every syscall "
          "through the slow entry/exit path"});
