@@ -175,6 +175,41 @@ TEST(ProbeFlavours, ThePlainLoadBuildIsLoadedWhereTheKernelOffersIt) {
     EXPECT_EQ(probes.plain_loads(), probes.kernel_features().ext4_plain_loads);
 }
 
+// Asked for the plain-load build where the kernel cannot take it (ext4 a
+// module, or no bpf_rdonly_cast before 6.2), the kernel refuses that object
+// for real; the probe-read build is loaded instead and counts.
+TEST(ProbeFlavours, APlainLoadBuildTheKernelRefusesFallsBackToProbeReads) {
+    FSEV_REQUIRE_ROOT();
+    KernelFeatures features = detect_kernel_features();
+    if (features.ext4_plain_loads)
+        GTEST_SKIP() << "kernel " << features.release
+                     << " takes the plain-load build (6.2+, ext4 built in), so nothing refuses "
+                        "it; the Debian kernels of the matrix (ext4 a module) run this";
+    features.ext4_plain_loads = true;
+    ProbeOptions options = probe_options_for_self();
+    options.daemon_tgid = 0;
+    options.emit_raw_records = true;
+    Ext4Probes probes(options, features);
+    EXPECT_FALSE(probes.plain_loads())
+        << "kernel " << features.release << " took the plain-load build with ext4 a module";
+    probes.attach();
+    LoopExt4 fs;
+    std::vector<fsev_record> reserves;
+    uint64_t reserved = 0;
+    RecordStream stream(probes.records_map_fd(), [&](const fsev_record &record) {
+        if (record.dev != fs.kernel_device() || record.source != FSEV_SRC_DA_RESERVE) return;
+        reserves.push_back(record);
+        reserved += record.blocks;
+    });
+    uint64_t before = fs.available_blocks();
+    fs.write_file("data", 64 * 4096, /*sync_file=*/false);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (reserved < 64 && std::chrono::steady_clock::now() < deadline) stream.poll(50);
+    ASSERT_EQ(reserved, 64u) << "the 4 KiB blocks written, reserved";
+    EXPECT_LT(reserves.back().available_blocks, before)
+        << "the count the probe-read build read after the last reservation";
+}
+
 TEST_P(ProbesTest, BufferedWriteReservesThenAllocatesOnTheRightDevice) {
     LoopExt4 fs;
     uint32_t dev = fs.kernel_device();
