@@ -88,8 +88,9 @@ static __always_inline bool fsev_add_to_writer(const struct fsev_writer_key *key
     if (unit_bytes)
         fresh.cluster_bytes = unit_bytes;
     else
-        fresh.cluster_bytes = (__u32)BPF_CORE_READ(sb, s_blocksize)
-                              << (BPF_CORE_READ(fsev_ext4_sb_info(sb), s_cluster_bits) & 31);
+        fresh.cluster_bytes =
+            (__u32)BPF_CORE_READ(sb, s_blocksize)
+            << (FSEV_READ(FSEV_SBI(fsev_ext4_sb_info(sb)), s_cluster_bits) & 31);
     bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
     if (bpf_map_update_elem(&writers, key, &fresh, BPF_NOEXIST) == 0)
         return true;

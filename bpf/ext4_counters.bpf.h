@@ -94,6 +94,15 @@ static __always_inline __s32 fsev_read_s32(__u64 address)
 
     return word->refs.counter;
 }
+#else
+/* The same with bpf_probe_read: 0 where the address cannot be read. */
+static __always_inline __s32 fsev_read_s32(__u64 address)
+{
+    __s32 value = 0;
+
+    bpf_probe_read_kernel(&value, sizeof(value), (void *)address);
+    return value;
+}
 #endif
 
 /* Both counters free - dirty needs, summed in one pass over the CPUs. */
@@ -109,9 +118,6 @@ static long fsev_add_cpu_deltas(__u32 cpu, void *data)
 {
     struct fsev_cpu_sum_ctx *ctx = data;
     __u32 zero = 0;
-#ifndef FSEV_PLAIN_LOADS
-    __s32 delta = 0;
-#endif
     __u64 offset, *known;
     void *slot;
 
@@ -128,16 +134,8 @@ static long fsev_add_cpu_deltas(__u32 cpu, void *data)
         offset = fsev_address_of(slot) - ctx->probe_base;
         *known = offset;
     }
-#ifdef FSEV_PLAIN_LOADS
     ctx->free += fsev_read_s32(ctx->free_counters + offset);
     ctx->dirty += fsev_read_s32(ctx->dirty_counters + offset);
-#else
-    if (bpf_probe_read_kernel(&delta, sizeof(delta), (void *)(ctx->free_counters + offset)) == 0)
-        ctx->free += delta;
-    delta = 0;
-    if (bpf_probe_read_kernel(&delta, sizeof(delta), (void *)(ctx->dirty_counters + offset)) == 0)
-        ctx->dirty += delta;
-#endif
     return 0;
 }
 
