@@ -61,9 +61,12 @@ DaemonUnderTest::DaemonUnderTest(const std::string &daemon_path) {
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) throw last_system_error("pipe2");
     output_.reset(pipe_fds[0]);
     UniqueFd write_end(pipe_fds[1]);
+    // Its own state file: the machine's (/var/lib/fsev) is the administrator's.
     std::vector<std::string> words = {daemon_path,
                                       "--run-dir",
                                       run_dir_,
+                                      "--state-file",
+                                      temp_dir_ + "/config.state",
                                       "--metrics-address",
                                       "127.0.0.1:" + std::to_string(metrics_port_),
                                       "--genl-family-id",

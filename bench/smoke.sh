@@ -9,8 +9,15 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "bench.smoke: SKIPPED, needs root (BPF, loop mounts)" >&2
   exit 0
 fi
+# The bench's daemons keep state files of their own: the machine's (the
+# administrator's accepted configuration) is the same after the run.
+state=/var/lib/fsev/config.state
+state_before=$(sha256sum "$state" 2>/dev/null || echo absent)
 output=$("$bench" --quick)
 echo "$output"
+state_after=$(sha256sum "$state" 2>/dev/null || echo absent)
+[[ $state_before == "$state_after" ]] \
+  || { echo "bench.smoke: the run changed $state" >&2; exit 1; }
 for n in 1 2 3 4 5 6; do
   grep -Eq "^\| ${n}[a-z] +\| .+\| .+\| .+\| .+\|$" <<<"$output" \
     || { echo "bench.smoke: no row for measurement $n in the table" >&2; exit 1; }
