@@ -10,7 +10,7 @@
 
 #include "bpf_stats.h"
 #include "common/system_error.h"
-#include "fsev_bench_empty.skel.h"
+#include "empty_object.h"
 #include "support/loop_ext4.h"
 #include "measurements.h"
 #include "pipeline.h"
@@ -20,10 +20,6 @@
 namespace fsev::bench {
 
 namespace {
-
-struct EmptyDeleter {
-    void operator()(fsev_bench_empty *skeleton) const { fsev_bench_empty__destroy(skeleton); }
-};
 
 // The tracepoint a program is attached to, from its name: on_X / empty_X.
 std::string hook_of(const std::string &program) {
@@ -80,7 +76,7 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     test::LoopExt4 traced(bench_ext4(config, 128));
     test::LoopExt4 untraced(bench_ext4(config, 128));
     Pipeline pipeline(bench_family_id());
-    std::unique_ptr<fsev_bench_empty, EmptyDeleter> empty(fsev_bench_empty__open_and_load());
+    EmptyObject empty(fsev_bench_empty__open_and_load());
     if (!empty) throw last_system_error("load BPF object fsev_bench_empty");
     if (int err = fsev_bench_empty__attach(empty.get()); err)
         throw system_error(err, "attach fsev_bench_empty");

@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/system_error.h"
-#include "fsev_bench_empty.skel.h"
+#include "empty_object.h"
 #include "measurements.h"
 #include "pipeline.h"
 #include "probes/bpf_link.h"
@@ -23,10 +23,6 @@
 namespace fsev::bench {
 
 namespace {
-
-struct EmptyDeleter {
-    void operator()(fsev_bench_empty *skeleton) const { fsev_bench_empty__destroy(skeleton); }
-};
 
 enum class Attached { none, empty, ours };
 
@@ -51,7 +47,7 @@ std::string range_of(const std::vector<double> &values) {
 
 void measure_syscall_cost(const BenchConfig &config, Report &report) {
     Pipeline pipeline(bench_family_id());
-    std::unique_ptr<fsev_bench_empty, EmptyDeleter> empty(fsev_bench_empty__open_and_load());
+    EmptyObject empty(fsev_bench_empty__open_and_load());
     if (!empty) throw last_system_error("load BPF object fsev_bench_empty");
     BpfLink empty_link;
 
@@ -84,8 +80,6 @@ void measure_syscall_cost(const BenchConfig &config, Report &report) {
         ours.push_back(ns[2] - ns[0]);
         program.push_back(ns[2] - ns[1]);
     }
-    set(Attached::none);
-    pipeline.probes().watch_syscalls(true);  // as the Pipeline had it
 
     std::cout << "1h: ns per getppid, per round (none | empty sys_exit | ours):";
     for (int round = 0; round < rounds; ++round) {

@@ -95,6 +95,24 @@ TEST_P(ProbesTest, EveryProgramAttachesToItsTracepoint) {
     EXPECT_FALSE(probes_->watching_space_activity());
 }
 
+// The ext4_da_reserve_space records of `fs` while one buffered write of
+// `blocks` 4 KiB blocks goes to it: polled until they reserve that many
+// blocks, or 10 s pass.
+std::vector<fsev_record> reservations_of_a_write(Ext4Probes &probes, LoopExt4 &fs,
+                                                 uint64_t blocks) {
+    std::vector<fsev_record> reserves;
+    uint64_t reserved = 0;
+    RecordStream stream(probes.records_map_fd(), [&](const fsev_record &record) {
+        if (record.dev != fs.kernel_device() || record.source != FSEV_SRC_DA_RESERVE) return;
+        reserves.push_back(record);
+        reserved += record.blocks;
+    });
+    fs.write_file("data", blocks * 4096, /*sync_file=*/false);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (reserved < blocks && std::chrono::steady_clock::now() < deadline) stream.poll(50);
+    return reserves;
+}
+
 // Kernels before 6.10 (Debian 12's 6.1) pass ext4_da_reserve_space only the
 // inode. That flavour runs here too: the tracepoint has more arguments than
 // it reads, so loading it as such a kernel would shows it counting.
@@ -109,15 +127,8 @@ TEST(ProbeFlavours, TheOneClusterReserveFlavourCountsEachReservation) {
     probes.attach();
     std::vector<std::string> attached = probes.attached_programs();
     EXPECT_EQ(std::count(attached.begin(), attached.end(), "tp_btf/ext4_da_reserve_space"), 1);
-    std::vector<fsev_record> reserves;
     LoopExt4 fs;
-    RecordStream stream(probes.records_map_fd(), [&](const fsev_record &record) {
-        if (record.dev == fs.kernel_device() && record.source == FSEV_SRC_DA_RESERVE)
-            reserves.push_back(record);
-    });
-    fs.write_file("data", 64 * 4096, /*sync_file=*/false);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (reserves.size() < 64 && std::chrono::steady_clock::now() < deadline) stream.poll(50);
+    std::vector<fsev_record> reserves = reservations_of_a_write(probes, fs, 64);
     ASSERT_EQ(reserves.size(), 64u) << "one reservation per 4 KiB block written";
     for (const fsev_record &record : reserves) EXPECT_EQ(record.blocks, 1u);
     EXPECT_GT(reserves.front().available_blocks, reserves.back().available_blocks);
@@ -194,17 +205,10 @@ TEST(ProbeFlavours, APlainLoadBuildTheKernelRefusesFallsBackToProbeReads) {
         << "kernel " << features.release << " took the plain-load build with ext4 a module";
     probes.attach();
     LoopExt4 fs;
-    std::vector<fsev_record> reserves;
-    uint64_t reserved = 0;
-    RecordStream stream(probes.records_map_fd(), [&](const fsev_record &record) {
-        if (record.dev != fs.kernel_device() || record.source != FSEV_SRC_DA_RESERVE) return;
-        reserves.push_back(record);
-        reserved += record.blocks;
-    });
     uint64_t before = fs.available_blocks();
-    fs.write_file("data", 64 * 4096, /*sync_file=*/false);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (reserved < 64 && std::chrono::steady_clock::now() < deadline) stream.poll(50);
+    std::vector<fsev_record> reserves = reservations_of_a_write(probes, fs, 64);
+    uint64_t reserved = 0;
+    for (const fsev_record &record : reserves) reserved += record.blocks;
     ASSERT_EQ(reserved, 64u) << "the 4 KiB blocks written, reserved";
     EXPECT_LT(reserves.back().available_blocks, before)
         << "the count the probe-read build read after the last reservation";
