@@ -25,6 +25,12 @@ done
 # 1h: sys_exit's price on every syscall, measured on any kernel.
 grep -Eq "^\| 1h +\| .+\| .+\| .+\| .+\|$" <<<"$output" \
   || { echo "bench.smoke: no row 1h (sys_exit per syscall) in the table" >&2; exit 1; }
+# 1b'/1c': the floor of a traced hook; "not measured" where the plain-load
+# build is not taken.
+for row in "1b'" "1c'"; do
+  grep -Eq "^\| ${row} +\| .+\| .+\| .+\| .+\|$" <<<"$output" \
+    || { echo "bench.smoke: no row ${row} (floor of a traced hook) in the table" >&2; exit 1; }
+done
 grep -q '^Methods:' <<<"$output" || { echo "bench.smoke: no methods" >&2; exit 1; }
 echo "bench.smoke: the table has all six measurements"
 
