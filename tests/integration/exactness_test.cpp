@@ -219,6 +219,7 @@ TEST_P(FillAndFreeTest, EachLevelIsReportedOncePerFillAndOncePerFree) {
         uint64_t block_size = fs->block_size();
         uint64_t share = start * 7 / 10 * block_size / static_cast<uint64_t>(fill_case.writers);
         events_.clear();
+        threshold_records_.clear();
         std::vector<std::thread> writers;
         std::vector<std::string> failures(static_cast<size_t>(fill_case.writers));
         for (int writer = 0; writer < fill_case.writers; ++writer)
@@ -236,10 +237,12 @@ TEST_P(FillAndFreeTest, EachLevelIsReportedOncePerFillAndOncePerFree) {
         expect_nothing_in_flight(*fs,
                                  fill_case.name + std::string(", fill ") + std::to_string(fill));
         ASSERT_EQ(crossings(entry), "LR/filling UR/filling ")
-            << fill_case.name << ", fill " << fill << ": " << describe(events_of(entry.id));
+            << fill_case.name << ", fill " << fill << ": " << describe(events_of(entry.id))
+            << describe_threshold_records();
         expect_counts_on_the_right_side(entry);
 
         events_.clear();
+        threshold_records_.clear();
         for (const auto &file : std::filesystem::directory_iterator(fs->mount_point()))
             if (file.path().filename() != "lost+found") std::filesystem::remove(file.path());
         sync_filesystem(*fs);
@@ -247,7 +250,8 @@ TEST_P(FillAndFreeTest, EachLevelIsReportedOncePerFillAndOncePerFree) {
         expect_nothing_in_flight(*fs,
                                  fill_case.name + std::string(", free ") + std::to_string(fill));
         ASSERT_EQ(crossings(entry), "UR/freeing LR/freeing ")
-            << fill_case.name << ", free " << fill << ": " << describe(events_of(entry.id));
+            << fill_case.name << ", free " << fill << ": " << describe(events_of(entry.id))
+            << describe_threshold_records();
         expect_counts_on_the_right_side(entry);
     }
 }

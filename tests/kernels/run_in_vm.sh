@@ -51,7 +51,7 @@ printf '%s\n' "$(pwd -P)" "$(cd "$here/../.." && pwd -P)" >"$results/keep"
 } >"$results/command.sh"
 
 qemu=(
-  qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 4096 -accel tcg,thread=multi
+  qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 4096 -accel "tcg,thread=${FSEV_TCG_THREAD:-multi}"
   -nographic -no-reboot -nic none
   -kernel "$vmlinuz" -initrd "$results/initramfs.cpio.gz"
   -append "console=ttyS0 edd=off panic=-1 loglevel=4 mitigations=off fsev.modules=$module_tree"

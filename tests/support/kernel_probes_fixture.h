@@ -17,6 +17,7 @@
 
 #include "attribution/writer_counts.h"
 #include "events/filesystem_events.h"
+#include "events/record_format.h"
 #include "kernel/kernel_events.h"
 #include "model/event_names.h"
 #include "probes/ext4_probes.h"
@@ -44,6 +45,10 @@ class KernelProbesFixture : public ::testing::Test {
         handlers.event = [this](const Event &event, uint64_t) { events_.push_back(event); };
         handlers.record = [this](const fsev_record &record) {
             if (record.source == FSEV_SRC_ERROR) error_superblocks_[record.dev] = record.superblock;
+            if (record.event_type == FS_EVENT_THRESH)
+                threshold_records_.push_back(
+                    format_record(record) + " " + event_id_name(record.event_id) + "/" +
+                    direction_name(record.direction) + " t=" + std::to_string(record.timestamp_ns));
         };
         handlers.warn_wanted = [this](bool wanted) { probes_->watch_syscalls(wanted); };
         try {
@@ -115,6 +120,14 @@ class KernelProbesFixture : public ::testing::Test {
     BpfTraceSync *sync_ = nullptr;
     FilesystemEvents *filesystem_events_ = nullptr;
     std::vector<Event> events_;
+    // The ring-buffer records behind THRESH events (which hook decided, in
+    // which task, on what count), to explain a failure.
+    std::vector<std::string> threshold_records_;
+    std::string describe_threshold_records() const {
+        std::string text;
+        for (const std::string &record : threshold_records_) text += "\n  " + record;
+        return text;
+    }
     std::map<uint32_t, uint64_t> error_superblocks_;  // kernel dev -> super_block address
     uint32_t next_id_ = 0;
 };
