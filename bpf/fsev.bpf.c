@@ -29,8 +29,10 @@ char LICENSE[] SEC("license") = "GPL";
 /* sbi->s_mount_state: fast-commit replay at mount; ext4_mb_new_blocks()
  * then allocates on a path without ext4_allocate_blocks. */
 #define EXT4_FC_REPLAY 0x0020
-/* ext4_free_blocks() flags (fs/ext4/ext4.h): keep a partial first / last
- * cluster (bigalloc), it still holds other blocks. */
+/* ext4_free_blocks() flags (fs/ext4/ext4.h): an extent-tree (or other
+ * metadata) block; keep a partial first / last cluster (bigalloc), it still
+ * holds other blocks. */
+#define EXT4_FREE_BLOCKS_METADATA 0x0001
 #define EXT4_FREE_BLOCKS_NOFREE_FIRST_CLUSTER 0x0010
 #define EXT4_FREE_BLOCKS_NOFREE_LAST_CLUSTER 0x0020
 /* ext4 mount options: what an error does (fs/ext4/ext4.h). */
@@ -257,6 +259,12 @@ static __always_inline bool fsev_space_of(struct fsev_trace_config *config, stru
     return false;
 }
 
+/* `available` less `blocks`, floored at 0. */
+static __always_inline __u64 fsev_less(__u64 available, __u64 blocks)
+{
+    return available > blocks ? available - blocks : 0;
+}
+
 /*
  * Something changed the space of `sb`. `config`: its trace entry when
  * thresholds are watched (else NULL: only a raw record, in raw mode);
@@ -274,7 +282,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
     struct fsev_superblock_in_flight *in_flight;
     struct fsev_threshold_step step;
     __u32 dev, reached;
-    __u64 available, confirmation, margin, generation;
+    __u64 available, confirmation, margin, generation, slack = 0;
     bool settled = true;
 
     if (fsev_is_daemon())
@@ -323,11 +331,20 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
                                   config->upper_level, available);
     if (step.reached == reached)
         return 0;
+    /* Levels are left only above the extent-tree blocks given back since
+     * the state last moved (fsev_metadata_slack()). */
+    if (!(step.reached & ~reached)) {
+        slack = (__u64)fsev_metadata_slack(in_flight) << space->cluster_bits;
+        step = fsev_threshold_advance(reached, config->levels, config->lower_level,
+                                      config->upper_level, fsev_less(available, slack));
+        if (step.reached == reached)
+            return 0;
+    }
     confirmation = fsev_ext4_space_available_settled(
         space, pending_clusters + fsev_in_flight_clusters(in_flight), true, &settled);
     if (!settled ||
         fsev_reached_bits(config->levels, config->lower_level, config->upper_level,
-                          confirmation) != step.reached ||
+                          fsev_less(confirmation, slack)) != step.reached ||
         fsev_search_generation(in_flight) != generation)
         return 0;
     /* Every change announced but not yet applied makes other threads' counts
@@ -337,6 +354,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
         return 0;
 
     fsev_decide_crossings(sb, source, blocks, available, config, reached, &step);
+    fsev_metadata_slack_reset(in_flight);
     return 0;
 }
 
@@ -528,6 +546,8 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
     config = fsev_threshold_entry(dev);
     if (fsev_space_of(config, sb, &space)) {
         freed = fsev_freed_clusters(space.cluster_bits, block, count, flags);
+        if (config && (flags & EXT4_FREE_BLOCKS_METADATA))
+            fsev_metadata_returned(fsev_superblock_sums(dev), (__u32)freed);
         fsev_space_changed(sb, config, &space, FSEV_SRC_FREE_BLOCKS, count,
                            freed - fsev_own_allocation_in_flight(dev), true);
     }

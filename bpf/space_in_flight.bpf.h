@@ -179,6 +179,34 @@ static __always_inline struct fsev_superblock_in_flight *fsev_superblock_sums(__
     return bpf_map_lookup_elem(&space_in_flight, &dev);
 }
 
+/*
+ * Extent-tree blocks. During writeback ext4 may give a block for a new leaf
+ * (the tree grows), and give it back when the leaf folds into the inode
+ * again (ext4_ext_try_to_merge_up): statfs's count goes down one block and
+ * up again while the filesystem fills. With a level at that block the fill
+ * would report it reached, left, reached. So a level is left only when the
+ * count is above it by more than the tree blocks given back since the
+ * threshold state last moved (space given back beyond those leaves it).
+ */
+static __always_inline void fsev_metadata_returned(struct fsev_superblock_in_flight *total,
+                                                   __u32 clusters)
+{
+    if (total && clusters)
+        __sync_fetch_and_add(&total->metadata_returned, clusters);
+}
+
+static __always_inline __u32 fsev_metadata_slack(struct fsev_superblock_in_flight *total)
+{
+    return total ? *(volatile __u32 *)&total->metadata_returned : 0;
+}
+
+/* The threshold state moved: tree blocks given back before no longer count. */
+static __always_inline void fsev_metadata_slack_reset(struct fsev_superblock_in_flight *total)
+{
+    if (total)
+        *(volatile __u32 *)&total->metadata_returned = 0;
+}
+
 /* The current thread's hook fires before ext4 applies its change on the
  * superblock of `total`: until it lands, other threads read the count
  * without it. */

@@ -92,7 +92,9 @@ struct fsev_superblock_in_flight {
      * released or updated reservation): when, and in which thread. */
     __u64 announced_ns;
     __u32 announcer_tid;
-    __u32 padding;
+    /* Extent-tree clusters ext4 gave back since the threshold state last
+     * moved: a level is left only when the count is above it by more. */
+    __u32 metadata_returned;
 };
 
 /* One ring-buffer record: something happened on one ext4 superblock. */

@@ -324,5 +324,57 @@ TEST_F(ExactnessTest, TwoBufferedDdOf40MiBOnA128MiBOneKiBBlockFilesystem) {
     }
 }
 
+// ext4 gives an extent-tree block back while the filesystem fills: five
+// one-block extents need a leaf block outside the inode; filling a hole
+// merges three of them, the four left fit in the inode again, and ext4
+// frees the leaf (ext4_ext_try_to_merge_up). A level reached by the write
+// into the hole is not left by that block coming back; a level is left
+// once data is given back beyond it.
+TEST_F(ExactnessTest, AnExtentTreeBlockGivenBackDoesNotLeaveALevel) {
+    LoopExt4 fs;  // 64 MiB, 4 KiB blocks
+    constexpr off_t kBlock = 4096;
+    std::string path = fs.path("holes");
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    // Stays open: closing the last writer would drop the file's
+    // preallocation, which keeps the blocks of the holes next to the rest.
+    // A size beyond mballoc's stream limit gives the file a preallocation
+    // of its own, so logical block n lands at the preallocation's start + n.
+    ASSERT_EQ(::ftruncate(fd, 32 << 20), 0);
+    std::string page(kBlock, 'x');
+    auto write_block = [&](off_t logical) {
+        ASSERT_EQ(::pwrite(fd, page.data(), page.size(), logical * kBlock), kBlock);
+    };
+    for (off_t logical : {0, 2, 4, 6}) {
+        write_block(logical);
+        ASSERT_EQ(::fsync(fd), 0);
+    }
+    uint64_t before_leaf = fs.available_blocks();
+    write_block(8);  // the fifth extent: the root is full, a leaf block is taken
+    ASSERT_EQ(::fsync(fd), 0);
+    uint64_t with_leaf = fs.available_blocks();
+    ASSERT_EQ(before_leaf - with_leaf, 2u) << "the fifth extent took its block and a leaf block";
+
+    TraceEntry entry = trace(fs, TRACE_THRESH, with_leaf - 1);
+    pump(20ms);
+    events_.clear();
+    threshold_records_.clear();
+    write_block(1);  // reserves one block: the level is reached
+    pump(20ms);
+    ASSERT_EQ(crossings(entry), "LR/filling ") << describe(events_of(entry.id));
+    ASSERT_EQ(::fsync(fd), 0);  // allocated next to 0 and 2: merged, the leaf given back
+    pump(50ms);
+    ASSERT_EQ(fs.available_blocks(), with_leaf) << "the leaf block was not given back";
+    EXPECT_EQ(crossings(entry), "LR/filling ")
+        << describe(events_of(entry.id)) << describe_threshold_records();
+
+    ASSERT_EQ(::ftruncate(fd, 8 * kBlock), 0);  // block 8, data, given back
+    ASSERT_EQ(::fsync(fd), 0);
+    pump(50ms);
+    EXPECT_EQ(crossings(entry), "LR/filling LR/freeing ")
+        << describe(events_of(entry.id)) << describe_threshold_records();
+    ::close(fd);
+}
+
 }  // namespace
 }  // namespace fsev

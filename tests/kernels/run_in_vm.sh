@@ -50,6 +50,9 @@ printf '%s\n' "$(pwd -P)" "$(cd "$here/../.." && pwd -P)" >"$results/keep"
   fi
 } >"$results/command.sh"
 
+# One host thread per virtual CPU (FSEV_TCG_THREAD=single: one for both,
+# which avoids the emulator's int3 race but stalls each CPU for longer;
+# docs/kernels.md, "A rare failure").
 qemu=(
   qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 4096 -accel "tcg,thread=${FSEV_TCG_THREAD:-multi}"
   -nographic -no-reboot -nic none

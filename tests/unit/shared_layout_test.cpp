@@ -69,7 +69,7 @@ const Layout kInFlightLayout = {
     FSEV_FIELD(fsev_superblock_in_flight, changed_ns),
     FSEV_FIELD(fsev_superblock_in_flight, announced_ns),
     FSEV_FIELD(fsev_superblock_in_flight, announcer_tid),
-    FSEV_FIELD(fsev_superblock_in_flight, padding),
+    FSEV_FIELD(fsev_superblock_in_flight, metadata_returned),
 };
 
 const Layout kActivityLayout = {
