@@ -10,8 +10,7 @@
 
 #include "bpf_stats.h"
 #include "common/system_error.h"
-#include "empty_object.h"
-#include "floor_object.h"
+#include "bench_objects.h"
 #include "support/loop_ext4.h"
 #include "measurements.h"
 #include "pipeline.h"

@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "common/system_error.h"
-#include "empty_object.h"
+#include "bench_objects.h"
 #include "measurements.h"
 #include "pipeline.h"
 #include "probes/bpf_link.h"
