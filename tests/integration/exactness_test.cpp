@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/unique_fd.h"
 #include "fsev/bpf_shared.h"
 #include "fsev/fs_event.h"
 #include "support/command.h"
@@ -334,8 +335,11 @@ TEST_F(ExactnessTest, AnExtentTreeBlockGivenBackDoesNotLeaveALevel) {
     LoopExt4 fs;  // 64 MiB, 4 KiB blocks
     constexpr off_t kBlock = 4096;
     std::string path = fs.path("holes");
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    ASSERT_GE(fd, 0) << std::strerror(errno);
+    // Declared after `fs`: closed before it is unmounted, also when an
+    // assertion ends the test early.
+    UniqueFd file(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    ASSERT_TRUE(file.valid()) << std::strerror(errno);
+    int fd = file.get();
     // Stays open: closing the last writer would drop the file's
     // preallocation, which keeps the blocks of the holes next to the rest.
     // A size beyond mballoc's stream limit gives the file a preallocation
@@ -373,7 +377,6 @@ TEST_F(ExactnessTest, AnExtentTreeBlockGivenBackDoesNotLeaveALevel) {
     pump(50ms);
     EXPECT_EQ(crossings(entry), "LR/filling LR/freeing ")
         << describe(events_of(entry.id)) << describe_threshold_records();
-    ::close(fd);
 }
 
 }  // namespace
