@@ -18,6 +18,7 @@
 #include "ext4_counters.bpf.h"
 #include "fsev/bpf_shared.h"
 #include "fsev/threshold.h"
+#include "announcements.bpf.h"
 #include "space_in_flight.bpf.h"
 #include "trace_config.bpf.h"
 
@@ -271,13 +272,15 @@ static __always_inline __u64 fsev_less(__u64 available, __u64 blocks)
  * `space`: from fsev_space_of(). `pending_clusters`: see
  * fsev_ext4_available_blocks(); the space in flight (space_in_flight.bpf.h)
  * is added to it. `announces`: the hook fires before ext4 applies the
- * change (other threads do not see it yet). Runs the threshold state
- * machine.
+ * change (other threads do not see it yet). `held_lock`: the inode's
+ * reservation lock when the hook runs under it (fsev_reservation_lock()),
+ * else 0. Runs the threshold state machine.
  */
 static __always_inline int fsev_space_changed(struct super_block *sb,
                                               struct fsev_trace_config *config,
                                               struct fsev_ext4_space *space, __u32 source,
-                                              __u64 blocks, __s64 pending_clusters, bool announces)
+                                              __u64 blocks, __s64 pending_clusters, bool announces,
+                                              __u64 held_lock)
 {
     struct fsev_superblock_in_flight *in_flight;
     struct fsev_threshold_step step;
@@ -294,7 +297,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
     dev = sb->s_dev;
     in_flight = fsev_superblock_sums(dev);
     if (announces)
-        fsev_announce_change(in_flight);
+        fsev_announce_change(in_flight, dev, held_lock);
     /* The state is read before the count: a crossing moves the state only
      * from the state its count was read in (fsev_decide_crossings()). */
     reached = *(volatile __u32 *)&config->reached;
@@ -350,7 +353,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
     /* Every change announced but not yet applied makes other threads' counts
      * too low for that time, so it can fake a level being reached (never
      * one being left): such a crossing is left to a later hook. */
-    if ((step.reached & ~reached) && fsev_change_may_be_landing(in_flight))
+    if ((step.reached & ~reached) && fsev_change_may_be_landing(in_flight, dev, held_lock))
         return 0;
 
     fsev_decide_crossings(sb, source, blocks, available, config, reached, &step);
@@ -358,10 +361,12 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
     return 0;
 }
 
-/* A space hook whose change needs nothing but the superblock. */
-static __always_inline int fsev_space_hook(struct super_block *sb, __u32 source, __u64 blocks,
-                                           __s64 pending_clusters, bool announces)
+/* A hook ext4 fires under `inode`'s reservation lock, whose change needs
+ * nothing but the superblock. */
+static __always_inline int fsev_reservation_hook(struct inode *inode, __u32 source, __u64 blocks,
+                                                 __s64 pending_clusters, bool announces)
 {
+    struct super_block *sb = inode->i_sb;
     __u32 dev = sb->s_dev;
     struct fsev_trace_config *entry = bpf_map_lookup_elem(&traced_superblocks, &dev);
     struct fsev_trace_config *config = fsev_threshold_config(entry);
@@ -371,7 +376,8 @@ static __always_inline int fsev_space_hook(struct super_block *sb, __u32 source,
     fsev_attribute_reservation(entry, sb, source, blocks);
     if (!fsev_space_of(config, sb, &space))
         return 0;
-    return fsev_space_changed(sb, config, &space, source, blocks, pending_clusters, announces);
+    return fsev_space_changed(sb, config, &space, source, blocks, pending_clusters, announces,
+                              fsev_reservation_lock(inode));
 }
 
 /* A WARN record for a superblock traced for warn; NULL when it is not (or
@@ -485,7 +491,7 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
      * searching is decided now. */
     if (!fsev_space_of(config, sb, &space))
         return 0;
-    return fsev_space_changed(sb, config, &space, FSEV_SRC_ALLOCATE_BLOCKS, len, 0, false);
+    return fsev_space_changed(sb, config, &space, FSEV_SRC_ALLOCATE_BLOCKS, len, 0, false, 0);
 }
 
 /* The clusters ext4_free_blocks() gives back for `count` blocks from
@@ -549,7 +555,7 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
         if (config && (flags & EXT4_FREE_BLOCKS_METADATA))
             fsev_metadata_returned(fsev_superblock_sums(dev), (__u32)freed);
         fsev_space_changed(sb, config, &space, FSEV_SRC_FREE_BLOCKS, count,
-                           freed - fsev_own_allocation_in_flight(dev), true);
+                           freed - fsev_own_allocation_in_flight(dev), true, 0);
     }
     fsev_allocation_settled();
     return 0;
@@ -563,7 +569,7 @@ int BPF_PROG(on_da_reserve_space, struct inode *inode, int reserved)
 {
     if (!inode)
         return 0;
-    return fsev_space_hook(inode->i_sb, FSEV_SRC_DA_RESERVE, reserved, 0, false);
+    return fsev_reservation_hook(inode, FSEV_SRC_DA_RESERVE, reserved, 0, false);
 }
 
 /* Kernels before 6.10 reserve one cluster per call and pass only the inode
@@ -573,7 +579,7 @@ int BPF_PROG(on_da_reserve_space_one_cluster, struct inode *inode)
 {
     if (!inode)
         return 0;
-    return fsev_space_hook(inode->i_sb, FSEV_SRC_DA_RESERVE, 1, 0, false);
+    return fsev_reservation_hook(inode, FSEV_SRC_DA_RESERVE, 1, 0, false);
 }
 
 /* Fires before the dirty-cluster counter drops by `freed`. */
@@ -582,7 +588,7 @@ int BPF_PROG(on_da_release_space, struct inode *inode, int freed)
 {
     if (!inode)
         return 0;
-    return fsev_space_hook(inode->i_sb, FSEV_SRC_DA_RELEASE, freed, freed, true);
+    return fsev_reservation_hook(inode, FSEV_SRC_DA_RELEASE, freed, freed, true);
 }
 
 /* Fires before the dirty-cluster counter drops by `used` clusters (under
@@ -606,7 +612,8 @@ int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quot
     config = fsev_threshold_entry(dev);
     if (fsev_space_of(config, sb, &space))
         fsev_space_changed(sb, config, &space, FSEV_SRC_DA_UPDATE, used,
-                           used - fsev_own_allocation_in_flight(dev), true);
+                           used - fsev_own_allocation_in_flight(dev), true,
+                           fsev_reservation_lock(inode));
     fsev_allocation_settled();
     return 0;
 }

@@ -54,11 +54,6 @@ struct fsev_task_in_flight {
  * crossings back. Real searches take micro- to milliseconds. */
 #define FSEV_SEARCH_STALE_NS 1000000000ull
 
-/* How long after a hook that fired before ext4 applied its change another
- * thread's count may still miss that change: the few instructions to the
- * counter update, stretched by interrupts served in between. */
-#define FSEV_ANNOUNCED_CHANGE_NS 1000000ull
-
 /* Per superblock (kernel dev_t), the sums over its threads. */
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
@@ -205,27 +200,6 @@ static __always_inline void fsev_metadata_slack_reset(struct fsev_superblock_in_
 {
     if (total)
         *(volatile __u32 *)&total->metadata_returned = 0;
-}
-
-/* The current thread's hook fires before ext4 applies its change on the
- * superblock of `total`: until it lands, other threads read the count
- * without it. */
-static __always_inline void fsev_announce_change(struct fsev_superblock_in_flight *total)
-{
-    if (!total)
-        return;
-    total->announcer_tid = fsev_current_tid();
-    total->announced_ns = bpf_ktime_get_ns();
-}
-
-/* True when another thread announced a change so recently that it may not
- * have landed yet: the count read now can lack it. */
-static __always_inline bool fsev_change_may_be_landing(struct fsev_superblock_in_flight *total)
-{
-    if (!total || total->announcer_tid == fsev_current_tid())
-        return false;
-    return bpf_ktime_get_ns() - *(volatile __u64 *)&total->announced_ns <
-           FSEV_ANNOUNCED_CHANGE_NS;
 }
 
 /* Takes what `task` has open off its superblock's sums: the claim and the

@@ -5,9 +5,12 @@
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -24,6 +27,7 @@
 #include "support/command.h"
 #include "support/kernel_probes_fixture.h"
 #include "support/loop_ext4.h"
+#include "support/reservation_stall.h"
 
 namespace fsev {
 namespace {
@@ -377,6 +381,88 @@ TEST_F(ExactnessTest, AnExtentTreeBlockGivenBackDoesNotLeaveALevel) {
     pump(50ms);
     EXPECT_EQ(crossings(entry), "LR/filling LR/freeing ")
         << describe(events_of(entry.id)) << describe_threshold_records();
+}
+
+// Keeps the calling thread on `cpu`.
+void run_on_cpu(int cpu) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (::sched_setaffinity(0, sizeof(set), &set) != 0)
+        throw std::runtime_error("sched_setaffinity: " + std::string(std::strerror(errno)));
+}
+
+// Writeback held up inside ext4_da_update_reserve_space: the hook has taken
+// the extent out of the space in flight, ext4 has not yet dropped its
+// reservation from the dirty-cluster counter, the inode's reservation lock
+// is held and the CPU does not run anything else (what a hypervisor that
+// stops that virtual CPU does). Other threads' counts lack the extent
+// until the drop lands. A write by another thread on the other CPU
+// meanwhile, long after the hook, must not report a level reached that the
+// space never reached (and then left once the drop lands); the level is
+// reported once the space really reaches it.
+TEST_F(ExactnessTest, AReservationUpdateHeldUpDoesNotFakeALevelReached) {
+    if (std::thread::hardware_concurrency() < 2)
+        GTEST_SKIP() << "needs two CPUs: one held up, one writing";
+    LoopExt4 fs;  // 64 MiB, 4 KiB blocks
+    constexpr size_t kBlock = 4096;
+    constexpr uint64_t kExtentBlocks = 16;
+    // Declared after `fs`: closed before it is unmounted.
+    UniqueFd held(::open(fs.path("held").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    UniqueFd writer(::open(fs.path("writer").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    ASSERT_TRUE(held.valid() && writer.valid()) << std::strerror(errno);
+    std::string extent(kExtentBlocks * kBlock, 'h');
+    ASSERT_EQ(::pwrite(held.get(), extent.data(), extent.size(), 0),
+              static_cast<ssize_t>(extent.size()));  // reserved, allocated at the fsync below
+    uint64_t start = fs.available_blocks();
+    uint64_t level = start - 8;
+    TraceEntry entry = trace(fs, TRACE_THRESH, level);
+    pump(20ms);
+    events_.clear();
+    threshold_records_.clear();
+
+    // Loaded after fsev's programs: runs after fsev's hook.
+    std::unique_ptr<test::ReservationStall> stall;
+    ASSERT_NO_THROW(stall = std::make_unique<test::ReservationStall>());
+    std::atomic<int> fsync_result{-2};
+    std::thread writeback([&] {
+        run_on_cpu(0);
+        stall->hold(static_cast<pid_t>(::syscall(SYS_gettid)), 300ms);
+        fsync_result = ::fsync(held.get());
+    });
+    run_on_cpu(1);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!stall->stalling() && stall->stalls_done() == 0 &&
+           std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    bool was_held = stall->stalling();
+    // Far beyond any time-based allowance for a change to land.
+    std::this_thread::sleep_for(20ms);
+    std::string block(kBlock, 'w');
+    ssize_t written = ::pwrite(writer.get(), block.data(), block.size(), 0);
+    bool written_while_held = stall->stalling();
+    writeback.join();
+    ASSERT_TRUE(was_held) << "the reservation update was never held";
+    ASSERT_EQ(written, static_cast<ssize_t>(kBlock)) << std::strerror(errno);
+    ASSERT_EQ(fsync_result.load(), 0);
+    ASSERT_TRUE(written_while_held) << "the write ended after the held-up update landed";
+    stall.reset();
+
+    pump(50ms);
+    ASSERT_EQ(fs.available_blocks(), start - 1);
+    EXPECT_EQ(crossings(entry), "")
+        << "the space never reached the level: " << describe(events_of(entry.id))
+        << describe_threshold_records();
+
+    for (uint64_t index = 1; index < 8; ++index)
+        ASSERT_EQ(
+            ::pwrite(writer.get(), block.data(), block.size(), static_cast<off_t>(index * kBlock)),
+            static_cast<ssize_t>(kBlock));
+    pump(50ms);
+    ASSERT_EQ(fs.available_blocks(), level);
+    EXPECT_EQ(crossings(entry), "LR/filling ")
+        << describe(events_of(entry.id)) << describe_threshold_records();
+    expect_counts_on_the_right_side(entry);
 }
 
 }  // namespace
