@@ -43,13 +43,14 @@
  * reservation): it no longer holds crossings back. */
 #define FSEV_LOCKED_CHANGE_STALE_NS 1000000000ull
 
-/* The change announced on one CPU from inside a reservation lock. */
+/* The change announced on one CPU from inside a reservation lock. A cache
+ * line each: CPUs write their own slot on every reservation update. */
 struct fsev_locked_change {
     __u64 lock; /* kernel address of the lock word, 0 when none */
     __u64 announced_ns;
     __u32 dev;
     __u32 tid;
-};
+} __attribute__((aligned(64)));
 
 struct {
     __uint(type, BPF_MAP_TYPE_ARRAY);
