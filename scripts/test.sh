@@ -9,4 +9,6 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # A second build type: what a packager's Release build compiles must build too.
 "$top/scripts/build-release.sh"
 cd "$top/build"
-ctest --output-on-failure --timeout 600 "$@"
+# Two at a time: the kernel-matrix guests run side by side; tests on the
+# host's kernel are RUN_SERIAL and run alone.
+ctest --output-on-failure --timeout 600 -j2 "$@"
