@@ -9,6 +9,4 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # A second build type: what a packager's Release build compiles must build too.
 "$top/scripts/build-release.sh"
 cd "$top/build"
-# Two at a time: the kernel-matrix guests run side by side; tests on the
-# host's kernel are RUN_SERIAL and run alone.
-ctest --output-on-failure --timeout 600 -j2 "$@"
+ctest --output-on-failure --timeout 600 "$@"

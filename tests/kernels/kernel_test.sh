@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 kernel=${1:?usage: kernel_test.sh KERNEL BUILD_DIR MODE [REGEX]}
 build_dir=${2:?usage: kernel_test.sh KERNEL BUILD_DIR MODE [REGEX]}
 mode=${3:?usage: kernel_test.sh KERNEL BUILD_DIR MODE [REGEX]}
-vm_timeout=${FSEV_VM_TIMEOUT:-2300}
+vm_timeout=${FSEV_VM_TIMEOUT:-2000}
 
 cannot_run() {
   if [[ ${CI:-} == true ]]; then

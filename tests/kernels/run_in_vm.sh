@@ -50,12 +50,11 @@ printf '%s\n' "$(pwd -P)" "$(cd "$here/../.." && pwd -P)" >"$results/keep"
   fi
 } >"$results/command.sh"
 
-# One host thread for both virtual CPUs: no code-modification race between
-# emulator threads, and two guests side by side take a CPU each
-# (FSEV_TCG_THREAD=multi: a thread per virtual CPU; docs/kernels.md,
-# "A rare failure").
+# One host thread per virtual CPU (FSEV_TCG_THREAD=single: one for both,
+# which avoids the emulator's int3 race but stalls each CPU for longer;
+# docs/kernels.md, "A rare failure").
 qemu=(
-  qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 4096 -accel "tcg,thread=${FSEV_TCG_THREAD:-single}"
+  qemu-system-x86_64 -machine q35 -cpu max -smp 2 -m 4096 -accel "tcg,thread=${FSEV_TCG_THREAD:-multi}"
   -nographic -no-reboot -nic none
   -kernel "$vmlinuz" -initrd "$results/initramfs.cpio.gz"
   -append "console=ttyS0 edd=off panic=-1 loglevel=4 mitigations=off fsev.modules=$module_tree"
