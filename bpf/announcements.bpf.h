@@ -14,10 +14,15 @@
  *       ext4 moves the dirty-cluster counter before it releases the
  *       inode's i_block_reservation_lock, which it took before the
  *       tracepoint. A spin lock keeps the thread on its CPU until then, so
- *       a CPU has at most one such change pending: one slot per CPU, and
- *       the change has landed once that lock is free, however long the
- *       CPU is held up in between (a hypervisor stopping a virtual CPU
- *       for milliseconds).
+ *       a CPU has at most one such change pending: one slot per CPU. Until
+ *       the change lands, that lock is held and that CPU's delta of the
+ *       counter is what the hook saw (nothing else runs there to move
+ *       it), however long the CPU is held up in between (a hypervisor
+ *       stopping a virtual CPU for milliseconds). Once either differs, the
+ *       change has landed. Both are needed: the lock alone can be held
+ *       again by a later reservation on the same inode, or on another
+ *       inode whose memory it took over; the delta alone can come back to
+ *       the same value (a fold into the shared count leaves 0, as it was).
  *   ext4_free_blocks
  *       the free-cluster counter moves after the block bitmap is updated,
  *       which may sleep and move the thread to another CPU: no lock to
@@ -38,18 +43,19 @@
 /* How long a change without a lock to look at counts as landing. */
 #define FSEV_ANNOUNCED_CHANGE_NS 1000000ull
 
-/* A lock held longer than this is taken for one reused since the change
- * (the inode freed and its memory used again, or the inode's next
- * reservation): it no longer holds crossings back. */
+/* A slot older than this no longer holds crossings back: no CPU is held up
+ * inside a reservation update that long. */
 #define FSEV_LOCKED_CHANGE_STALE_NS 1000000000ull
 
 /* The change announced on one CPU from inside a reservation lock. A cache
  * line each: CPUs write their own slot on every reservation update. */
 struct fsev_locked_change {
     __u64 lock; /* kernel address of the lock word, 0 when none */
+    __u64 delta_address; /* kernel address of the CPU's dirty-counter delta, 0 if unknown */
     __u64 announced_ns;
     __u32 dev;
     __u32 tid;
+    __s32 delta; /* that delta when the hook ran */
 } __attribute__((aligned(64)));
 
 struct {
@@ -76,13 +82,15 @@ static __always_inline __u64 fsev_reservation_lock(struct inode *inode)
 }
 
 /* The current thread's hook fires before ext4 applies its change on `dev`
- * (whose sums `total` are); `held_lock`: the reservation lock the hook runs
- * under (fsev_reservation_lock()), released once the change has landed, or
- * 0 for none. */
+ * (whose sums `total` are, whose ext4_sb_info `sbi` is); `held_lock`: the
+ * reservation lock the hook runs under (fsev_reservation_lock()), released
+ * once the change has landed, or 0 for none. */
 static __always_inline void fsev_announce_change(struct fsev_superblock_in_flight *total,
-                                                 __u32 dev, __u64 held_lock)
+                                                 __u32 dev, __u64 held_lock,
+                                                 struct ext4_sb_info *sbi)
 {
     struct fsev_locked_change *slot;
+    __u64 delta_address;
     __u32 cpu;
 
     if (total) {
@@ -99,7 +107,10 @@ static __always_inline void fsev_announce_change(struct fsev_superblock_in_fligh
      * another device's, and the per-superblock time covers that instant. */
     *(volatile __u32 *)&slot->dev = 0;
     asm volatile("" ::: "memory");
+    delta_address = fsev_own_dirty_delta_address(sbi);
     slot->lock = held_lock;
+    slot->delta_address = delta_address;
+    slot->delta = delta_address ? fsev_read_s32(delta_address) : 0;
     slot->tid = fsev_current_tid();
     slot->announced_ns = bpf_ktime_get_ns();
     asm volatile("" ::: "memory");
@@ -126,8 +137,12 @@ static long fsev_check_locked_change(__u32 cpu, void *data)
     slot = bpf_map_lookup_elem(&locked_changes, &cpu);
     if (!slot)
         return 1;
-    if (*(volatile __u32 *)&slot->dev != ctx->dev || slot->tid == ctx->tid ||
-        ctx->now - slot->announced_ns > FSEV_LOCKED_CHANGE_STALE_NS)
+    if (*(volatile __u32 *)&slot->dev != ctx->dev)
+        return 0;
+    /* The rest is read after the device, as fsev_announce_change() writes
+     * it before. */
+    asm volatile("" ::: "memory");
+    if (slot->tid == ctx->tid || ctx->now - slot->announced_ns > FSEV_LOCKED_CHANGE_STALE_NS)
         return 0;
     lock = slot->lock;
     /* Held by the reader itself (a later reservation on the same inode):
@@ -136,11 +151,12 @@ static long fsev_check_locked_change(__u32 cpu, void *data)
         return 0;
     /* A lock that cannot be read belongs to memory given back: its inode,
      * and so the change, are long gone. */
-    if (bpf_probe_read_kernel(&word, sizeof(word), (void *)lock) == 0 && word != 0) {
-        ctx->landing = true;
-        return 1;
-    }
-    return 0;
+    if (bpf_probe_read_kernel(&word, sizeof(word), (void *)lock) != 0 || word == 0)
+        return 0;
+    if (slot->delta_address && fsev_read_s32(slot->delta_address) != slot->delta)
+        return 0;
+    ctx->landing = true;
+    return 1;
 }
 
 /* True when a change another thread announced on `dev` (whose sums `total`

@@ -105,40 +105,6 @@ static __always_inline __s32 fsev_read_s32(__u64 address)
 }
 #endif
 
-/* Both counters free - dirty needs, summed in one pass over the CPUs. */
-struct fsev_cpu_sum_ctx {
-    __u64 free_counters;  /* per-cpu base address of the free-cluster s32 deltas */
-    __u64 dirty_counters; /* per-cpu base address of the dirty-cluster s32 deltas */
-    __u64 probe_base;     /* per-cpu base address of percpu_offset_probe */
-    __s64 free;
-    __s64 dirty;
-};
-
-static long fsev_add_cpu_deltas(__u32 cpu, void *data)
-{
-    struct fsev_cpu_sum_ctx *ctx = data;
-    __u32 zero = 0;
-    __u64 offset, *known;
-    void *slot;
-
-    if (cpu >= nr_possible_cpus)
-        return 1; /* stop the loop */
-    known = bpf_map_lookup_elem(&percpu_offsets, &cpu);
-    if (!known)
-        return 1;
-    offset = *known;
-    if (!offset) { /* first use: learn it, it stays for the boot */
-        slot = bpf_map_lookup_percpu_elem(&percpu_offset_probe, &zero, cpu);
-        if (!slot)
-            return 0;
-        offset = fsev_address_of(slot) - ctx->probe_base;
-        *known = offset;
-    }
-    ctx->free += fsev_read_s32(ctx->free_counters + offset);
-    ctx->dirty += fsev_read_s32(ctx->dirty_counters + offset);
-    return 0;
-}
-
 /* percpu_offset_probe's per-cpu base (struct bpf_array.pptrs[0]). */
 static __always_inline __u64 fsev_percpu_probe_base(void)
 {
@@ -147,6 +113,49 @@ static __always_inline __u64 fsev_percpu_probe_base(void)
     bpf_probe_read_kernel(&base, sizeof(base),
                           (void *)(map_address + bpf_core_field_offset(struct bpf_array, pptrs)));
     return base;
+}
+
+/* Both counters free - dirty needs, summed in one pass over the CPUs. */
+struct fsev_cpu_sum_ctx {
+    __u64 free_counters;  /* per-cpu base address of the free-cluster s32 deltas */
+    __u64 dirty_counters; /* per-cpu base address of the dirty-cluster s32 deltas */
+    __s64 free;
+    __s64 dirty;
+};
+
+/* `cpu`'s per-cpu offset (learnt on first use: it stays for the boot), or 0
+ * when it cannot be had. */
+static __always_inline __u64 fsev_cpu_offset(__u32 cpu)
+{
+    __u32 zero = 0;
+    __u64 *known = bpf_map_lookup_elem(&percpu_offsets, &cpu), base;
+    void *slot;
+
+    if (!known)
+        return 0;
+    if (!*known) {
+        slot = bpf_map_lookup_percpu_elem(&percpu_offset_probe, &zero, cpu);
+        base = fsev_percpu_probe_base();
+        if (!slot || !base)
+            return 0;
+        *known = fsev_address_of(slot) - base;
+    }
+    return *known;
+}
+
+static long fsev_add_cpu_deltas(__u32 cpu, void *data)
+{
+    struct fsev_cpu_sum_ctx *ctx = data;
+    __u64 offset;
+
+    if (cpu >= nr_possible_cpus)
+        return 1; /* stop the loop */
+    offset = fsev_cpu_offset(cpu);
+    if (!offset)
+        return 0;
+    ctx->free += fsev_read_s32(ctx->free_counters + offset);
+    ctx->dirty += fsev_read_s32(ctx->dirty_counters + offset);
+    return 0;
 }
 
 /* Non-zero while a CPU holds the counter's lock (folding its delta into
@@ -175,7 +184,6 @@ static __always_inline __s64 fsev_exact_free_minus_dirty(struct ext4_sb_info *un
     struct fsev_cpu_sum_ctx ctx = {
         .free_counters = (__u64)FSEV_READ(sbi, s_freeclusters_counter.counters),
         .dirty_counters = (__u64)FSEV_READ(sbi, s_dirtyclusters_counter.counters),
-        .probe_base = fsev_percpu_probe_base(),
         .free = FSEV_READ(sbi, s_freeclusters_counter.count),
         .dirty = FSEV_READ(sbi, s_dirtyclusters_counter.count),
     };
@@ -184,7 +192,7 @@ static __always_inline __s64 fsev_exact_free_minus_dirty(struct ext4_sb_info *un
     if (fsev_percpu_counter_locked(&sbi->s_freeclusters_counter) ||
         fsev_percpu_counter_locked(&sbi->s_dirtyclusters_counter))
         *settled = false;
-    if (ctx.free_counters && ctx.dirty_counters && ctx.probe_base)
+    if (ctx.free_counters && ctx.dirty_counters)
         bpf_loop(FSEV_MAX_CPUS, fsev_add_cpu_deltas, &ctx, 0);
     if (FSEV_READ(sbi, s_freeclusters_counter.count) != free_count ||
         FSEV_READ(sbi, s_dirtyclusters_counter.count) != dirty_count)
@@ -195,6 +203,17 @@ static __always_inline __s64 fsev_exact_free_minus_dirty(struct ext4_sb_info *un
 static __always_inline struct ext4_sb_info *fsev_ext4_sb_info(struct super_block *sb)
 {
     return (struct ext4_sb_info *)BPF_CORE_READ(sb, s_fs_info);
+}
+
+/* The kernel address of the current CPU's delta of the dirty-cluster
+ * counter of `untyped_sbi`, or 0 when it cannot be had. */
+static __always_inline __u64 fsev_own_dirty_delta_address(struct ext4_sb_info *untyped_sbi)
+{
+    struct ext4_sb_info *sbi = FSEV_SBI(untyped_sbi);
+    __u64 counters = (__u64)FSEV_READ(sbi, s_dirtyclusters_counter.counters);
+    __u64 offset = fsev_cpu_offset(bpf_get_smp_processor_id());
+
+    return counters && offset ? counters + offset : 0;
 }
 
 /* What the available count needs besides the free and dirty counters:

@@ -297,7 +297,7 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
     dev = sb->s_dev;
     in_flight = fsev_superblock_sums(dev);
     if (announces)
-        fsev_announce_change(in_flight, dev, held_lock);
+        fsev_announce_change(in_flight, dev, held_lock, space->sbi);
     /* The state is read before the count: a crossing moves the state only
      * from the state its count was read in (fsev_decide_crossings()). */
     reached = *(volatile __u32 *)&config->reached;
