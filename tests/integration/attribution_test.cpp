@@ -25,6 +25,7 @@
 #include "fsev/bpf_shared.h"
 #include "support/cgroup_writer.h"
 #include "support/kernel_probes_fixture.h"
+#include "support/one_cpu.h"
 #include "support/writer_ranking.h"
 #include "support/loop_ext4.h"
 
@@ -92,24 +93,6 @@ TEST_F(AttributionTest, TwoCgroupsAtOneToFourAreRankedAndCountedWithinFivePercen
     untrace(entry);
 }
 
-// Pins this process (and the writers it forks) to one CPU while it lives.
-class OneCpu {
-  public:
-    OneCpu() {
-        ::sched_getaffinity(0, sizeof(saved_), &saved_);
-        cpu_set_t one;
-        CPU_ZERO(&one);
-        CPU_SET(::sched_getcpu(), &one);
-        pinned_ = ::sched_setaffinity(0, sizeof(one), &one) == 0;
-    }
-    ~OneCpu() { ::sched_setaffinity(0, sizeof(saved_), &saved_); }
-    bool pinned() const { return pinned_; }
-
-  private:
-    cpu_set_t saved_{};
-    bool pinned_ = false;
-};
-
 // Units each CPU's slot holds for `device`, not yet in the writers map.
 uint64_t pending_in_slots(int slots_map_fd, uint32_t device) {
     std::vector<fsev_writer_slot> slots(static_cast<size_t>(libbpf_num_possible_cpus()));
@@ -139,7 +122,7 @@ TEST_F(AttributionTest, TwoWritersTakingTurnsOnOneCpuAreCountedExactly) {
     constexpr size_t slow_chunk = 16 << 10, fast_chunk = 64 << 10;
     pid_t slow_pid = 0, fast_pid = 0;
     {
-        OneCpu pinned;
+        test::OneCpu pinned;
         ASSERT_TRUE(pinned.pinned()) << std::strerror(errno);
         slow_pid = start_writer(slow, fs.path("slow"), slow_chunk, chunks, 1ms);
         fast_pid = start_writer(fast, fs.path("fast"), fast_chunk, chunks, 1ms);

@@ -27,6 +27,7 @@
 #include "support/command.h"
 #include "support/kernel_probes_fixture.h"
 #include "support/loop_ext4.h"
+#include "support/one_cpu.h"
 #include "support/reservation_stall.h"
 
 namespace fsev {
@@ -383,15 +384,6 @@ TEST_F(ExactnessTest, AnExtentTreeBlockGivenBackDoesNotLeaveALevel) {
         << describe(events_of(entry.id)) << describe_threshold_records();
 }
 
-// Keeps the calling thread on `cpu`.
-void run_on_cpu(int cpu) {
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (::sched_setaffinity(0, sizeof(set), &set) != 0)
-        throw std::runtime_error("sched_setaffinity: " + std::string(std::strerror(errno)));
-}
-
 // Writeback held up inside ext4_da_update_reserve_space: the hook has taken
 // the extent out of the space in flight, ext4 has not yet dropped its
 // reservation from the dirty-cluster counter, the inode's reservation lock
@@ -425,12 +417,15 @@ TEST_F(ExactnessTest, AReservationUpdateHeldUpDoesNotFakeALevelReached) {
     std::unique_ptr<test::ReservationStall> stall;
     ASSERT_NO_THROW(stall = std::make_unique<test::ReservationStall>());
     std::atomic<int> fsync_result{-2};
+    std::atomic<bool> writeback_pinned{false};
     std::thread writeback([&] {
-        run_on_cpu(0);
+        test::OneCpu on_cpu0(0);
+        writeback_pinned = on_cpu0.pinned();
         stall->hold(static_cast<pid_t>(::syscall(SYS_gettid)), 300ms);
         fsync_result = ::fsync(held.get());
     });
-    run_on_cpu(1);
+    test::OneCpu on_cpu1(1);
+    ASSERT_TRUE(on_cpu1.pinned()) << std::strerror(errno);
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (!stall->stalling() && stall->stalls_done() == 0 &&
            std::chrono::steady_clock::now() < deadline)
@@ -442,6 +437,7 @@ TEST_F(ExactnessTest, AReservationUpdateHeldUpDoesNotFakeALevelReached) {
     ssize_t written = ::pwrite(writer.get(), block.data(), block.size(), 0);
     bool written_while_held = stall->stalling();
     writeback.join();
+    ASSERT_TRUE(writeback_pinned.load()) << "could not pin the writeback thread to CPU 0";
     ASSERT_TRUE(was_held) << "the reservation update was never held";
     ASSERT_EQ(written, static_cast<ssize_t>(kBlock)) << std::strerror(errno);
     ASSERT_EQ(fsync_result.load(), 0);
