@@ -19,6 +19,7 @@
 #include "fsev/bpf_shared.h"
 #include "fsev/threshold.h"
 #include "announcements.bpf.h"
+#include "crossing_budget.bpf.h"
 #include "space_in_flight.bpf.h"
 #include "trace_config.bpf.h"
 
@@ -271,25 +272,30 @@ static __always_inline __u64 fsev_less(__u64 available, __u64 blocks)
  * thresholds are watched (else NULL: only a raw record, in raw mode);
  * `space`: from fsev_space_of(). `pending_clusters`: see
  * fsev_ext4_available_blocks(); the space in flight (space_in_flight.bpf.h)
- * is added to it. `announces`: the hook fires before ext4 applies the
- * change (other threads do not see it yet). `held_lock`: the inode's
- * reservation lock when the hook runs under it (fsev_reservation_lock()),
- * else 0. Runs the threshold state machine.
+ * is added to it. `change_clusters`: how far the change moves the count,
+ * up or down (crossing_budget.bpf.h). `announces`: the hook fires before
+ * ext4 applies the change (other threads do not see it yet). `held_lock`:
+ * the inode's reservation lock when the hook runs under it
+ * (fsev_reservation_lock()), else 0. Runs the threshold state machine.
  */
 static __always_inline int fsev_space_changed(struct super_block *sb,
                                               struct fsev_trace_config *config,
                                               struct fsev_ext4_space *space, __u32 source,
-                                              __u64 blocks, __s64 pending_clusters, bool announces,
+                                              __u64 blocks, __s64 pending_clusters,
+                                              __u64 change_clusters, bool announces,
                                               __u64 held_lock)
 {
     struct fsev_superblock_in_flight *in_flight;
     struct fsev_threshold_step step;
     __u32 dev, reached;
-    __u64 available, confirmation, margin, generation, slack = 0;
+    __u64 available, confirmation, margin, generation, moved = 0, slack = 0;
     bool settled = true;
 
-    if (fsev_is_daemon())
+    if (fsev_is_daemon()) {
+        if (config)
+            fsev_budget_drop(config);
         return 0;
+    }
     if (emit_raw_records)
         fsev_emit_raw(sb, source, blocks, pending_clusters);
     if (!config)
@@ -301,24 +307,33 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
     /* The state is read before the count: a crossing moves the state only
      * from the state its count was read in (fsev_decide_crossings()). */
     reached = *(volatile __u32 *)&config->reached;
-    /* Another thread inside ext4_mb_new_blocks() may have moved one counter
-     * and not yet the other: no crossing is decided on such a count. That
-     * thread's own ext4_allocate_blocks decides, at the latest. */
-    generation = fsev_search_generation(in_flight);
-    if (fsev_others_searching(in_flight, dev))
-        return 0;
 
     /* Cheap read first (kept superblock fields, the counters' `count`).
      * Further than approximation_margin_clusters from every level it
-     * decides alone, unless it shows a crossing; otherwise the exact
-     * per-cpu sum decides, with the reserved blocks read fresh. */
+     * decides alone, unless it shows a crossing. */
     available = fsev_ext4_space_available(
         space, pending_clusters + fsev_in_flight_clusters(in_flight), false);
     margin = approximation_margin_clusters << space->cluster_bits;
     if (!fsev_near_a_level(config->levels, config->lower_level, config->upper_level, available,
                            margin) &&
         fsev_reached_bits(config->levels, config->lower_level, config->upper_level, available) ==
-            reached)
+            reached) {
+        fsev_budget_drop(config);
+        return 0;
+    }
+    /* Near a level: within the budget of the last exact read no level can
+     * be crossed (crossing_budget.bpf.h); otherwise the exact per-cpu sum
+     * decides, with the reserved blocks read fresh. */
+    if (in_flight) {
+        moved = fsev_space_moved(in_flight, change_clusters);
+        if (fsev_budget_holds(config, reached, moved))
+            return 0;
+    }
+    /* Another thread inside ext4_mb_new_blocks() may have moved one counter
+     * and not yet the other: no crossing is decided on such a count. That
+     * thread's own ext4_allocate_blocks decides, at the latest. */
+    generation = fsev_search_generation(in_flight);
+    if (fsev_others_searching(in_flight, dev))
         return 0;
     fsev_ext4_space_read(sb, space);
     available = fsev_ext4_space_available_settled(
@@ -332,8 +347,12 @@ static __always_inline int fsev_space_changed(struct super_block *sb,
      * otherwise a later hook decides. */
     step = fsev_threshold_advance(reached, config->levels, config->lower_level,
                                   config->upper_level, available);
-    if (step.reached == reached)
+    if (step.reached == reached) {
+        if (settled && in_flight)
+            fsev_budget_renew(config, in_flight, space, pending_clusters, reached, moved,
+                              generation, dev, held_lock);
         return 0;
+    }
     /* Levels are left only above the extent-tree blocks given back since
      * the state last moved (fsev_metadata_slack()). */
     if (!(step.reached & ~reached)) {
@@ -376,7 +395,8 @@ static __always_inline int fsev_reservation_hook(struct inode *inode, __u32 sour
     fsev_attribute_reservation(entry, sb, source, blocks);
     if (!fsev_space_of(config, sb, &space))
         return 0;
-    return fsev_space_changed(sb, config, &space, source, blocks, pending_clusters, announces,
+    return fsev_space_changed(sb, config, &space, source, blocks, pending_clusters,
+                              announces ? fsev_abs(pending_clusters) : blocks, announces,
                               fsev_reservation_lock(inode));
 }
 
@@ -491,7 +511,10 @@ int BPF_PROG(on_allocate_blocks, struct ext4_allocation_request *ar, unsigned lo
      * searching is decided now. */
     if (!fsev_space_of(config, sb, &space))
         return 0;
-    return fsev_space_changed(sb, config, &space, FSEV_SRC_ALLOCATE_BLOCKS, len, 0, false, 0);
+    /* A delalloc extent is in flight from now on: the count does not move
+     * until its reservation is updated. */
+    return fsev_space_changed(sb, config, &space, FSEV_SRC_ALLOCATE_BLOCKS, len, 0,
+                              delalloc_data ? 0 : len, false, 0);
 }
 
 /* The clusters ext4_free_blocks() gives back for `count` blocks from
@@ -541,7 +564,7 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
     struct fsev_trace_config *config;
     struct fsev_ext4_space space;
     struct super_block *sb;
-    __s64 freed;
+    __s64 freed, pending;
     __u32 dev;
 
     if (!inode)
@@ -554,8 +577,9 @@ int BPF_PROG(on_free_blocks, struct inode *inode, __u64 block, unsigned long cou
         freed = fsev_freed_clusters(space.cluster_bits, block, count, flags);
         if (config && (flags & EXT4_FREE_BLOCKS_METADATA))
             fsev_metadata_returned(fsev_superblock_sums(dev), (__u32)freed);
-        fsev_space_changed(sb, config, &space, FSEV_SRC_FREE_BLOCKS, count,
-                           freed - fsev_own_allocation_in_flight(dev), true, 0);
+        pending = freed - fsev_own_allocation_in_flight(dev);
+        fsev_space_changed(sb, config, &space, FSEV_SRC_FREE_BLOCKS, count, pending,
+                           fsev_abs(pending), true, 0);
     }
     fsev_allocation_settled();
     return 0;
@@ -601,6 +625,7 @@ int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quot
     struct fsev_trace_config *config;
     struct fsev_ext4_space space;
     struct super_block *sb;
+    __s64 pending;
     __u32 dev;
 
     if (!inode)
@@ -610,10 +635,11 @@ int BPF_PROG(on_da_update_reserve_space, struct inode *inode, int used, int quot
 
     /* The drop of `used` replaces this thread's extent in flight. */
     config = fsev_threshold_entry(dev);
-    if (fsev_space_of(config, sb, &space))
-        fsev_space_changed(sb, config, &space, FSEV_SRC_DA_UPDATE, used,
-                           used - fsev_own_allocation_in_flight(dev), true,
-                           fsev_reservation_lock(inode));
+    if (fsev_space_of(config, sb, &space)) {
+        pending = used - fsev_own_allocation_in_flight(dev);
+        fsev_space_changed(sb, config, &space, FSEV_SRC_DA_UPDATE, used, pending,
+                           fsev_abs(pending), true, fsev_reservation_lock(inode));
+    }
     fsev_allocation_settled();
     return 0;
 }

@@ -66,6 +66,14 @@ struct fsev_trace_config {
     __u32 types;       /* FSEV_TRACE_* bits */
     __u32 levels;      /* FSEV_HAS_LOWER | FSEV_HAS_UPPER */
     __u32 reached;     /* FSEV_LOWER_REACHED | FSEV_UPPER_REACHED */
+    /* Kept by the BPF programs near a level, written as zero by the daemon
+     * (bpf/crossing_budget.bpf.h): no level can be crossed before the
+     * superblock's `moved` total (fsev_superblock_in_flight) reaches
+     * crossing_budget >> 2, while the reached bits are still
+     * crossing_budget & 3 and bpf_jiffies64() is below
+     * crossing_budget_until. 0: none. Next to the fields every hook reads:
+     * hooks far from the levels read it too. */
+    __u64 crossing_budget;
     /* Kept by the BPF programs, written as zeros by the daemon (so every
      * write re-reads them): what the space hooks need from ext4_sb_info
      * that changes only at mount, remount or resize, read once instead of
@@ -75,6 +83,7 @@ struct fsev_trace_config {
     __u64 fresh_until;     /* bpf_jiffies64() when they are read again */
     __u32 cluster_bits;    /* s_cluster_bits */
     __u32 padding;
+    __u64 crossing_budget_until; /* bpf_jiffies64() when crossing_budget expires */
 };
 
 /*
@@ -95,6 +104,10 @@ struct fsev_superblock_in_flight {
     /* Extent-tree clusters ext4 gave back since the threshold state last
      * moved: a level is left only when the count is above it by more. */
     __u32 metadata_returned;
+    /* Clusters moved by the hooks that ran near a level: the sizes of their
+     * changes, up and down alike, added up (a distance, never a count of
+     * space). */
+    __u64 moved;
 };
 
 /* One ring-buffer record: something happened on one ext4 superblock. */

@@ -19,6 +19,10 @@
 
 #include "fsev/fs_event.h"
 
+/* BPF programs cannot pass a struct by value to a function that is not
+ * inlined (fsev_threshold_advance() returns one): inlined everywhere. */
+#define FSEV_THRESHOLD_FUNCTION static inline __attribute__((always_inline))
+
 /* Which levels an entry has (fsev_trace_config.levels). */
 #define FSEV_HAS_LOWER 0x1u
 #define FSEV_HAS_UPPER 0x2u
@@ -37,7 +41,7 @@ struct fsev_threshold_step {
     struct fsev_crossing crossings[2];
 };
 
-static inline __u32 fsev_reached_bits(__u32 levels, __u64 lower, __u64 upper, __u64 available)
+FSEV_THRESHOLD_FUNCTION __u32 fsev_reached_bits(__u32 levels, __u64 lower, __u64 upper, __u64 available)
 {
     __u32 reached = 0;
 
@@ -48,7 +52,7 @@ static inline __u32 fsev_reached_bits(__u32 levels, __u64 lower, __u64 upper, __
     return reached;
 }
 
-static inline void fsev_add_crossing(struct fsev_threshold_step *step, __u32 event_id,
+FSEV_THRESHOLD_FUNCTION void fsev_add_crossing(struct fsev_threshold_step *step, __u32 event_id,
                                      __u32 direction)
 {
     if (step->count < 2) {
@@ -60,9 +64,11 @@ static inline void fsev_add_crossing(struct fsev_threshold_step *step, __u32 eve
 
 /* From the old reached bits and the available count now, the new bits and
  * the crossings between them. */
-static inline struct fsev_threshold_step fsev_threshold_advance(__u32 old_reached, __u32 levels,
-                                                               __u64 lower, __u64 upper,
-                                                               __u64 available)
+FSEV_THRESHOLD_FUNCTION struct fsev_threshold_step fsev_threshold_advance(__u32 old_reached,
+                                                                          __u32 levels,
+                                                                          __u64 lower,
+                                                                          __u64 upper,
+                                                                          __u64 available)
 {
     struct fsev_threshold_step step;
     __u32 changed;
@@ -85,7 +91,7 @@ static inline struct fsev_threshold_step fsev_threshold_advance(__u32 old_reache
 
 /* True when `available` is so close to a level that a reading off by up to
  * `margin` blocks could put it on the other side. */
-static inline int fsev_near_a_level(__u32 levels, __u64 lower, __u64 upper, __u64 available,
+FSEV_THRESHOLD_FUNCTION int fsev_near_a_level(__u32 levels, __u64 lower, __u64 upper, __u64 available,
                                     __u64 margin)
 {
     __u64 low_edge = available > margin ? available - margin : 0;
@@ -96,6 +102,28 @@ static inline int fsev_near_a_level(__u32 levels, __u64 lower, __u64 upper, __u6
     if ((levels & FSEV_HAS_UPPER) && upper >= low_edge && upper < high_edge)
         return 1;
     return 0;
+}
+
+/* The least change of `available`, in blocks, up or down, that can move a
+ * reached bit: down to a level not reached, or to one block above a level
+ * reached. ~0 when there are no levels. Only meaningful when the bits of
+ * `available` are the state (fsev_reached_bits() of it). */
+FSEV_THRESHOLD_FUNCTION __u64 fsev_blocks_to_a_crossing(__u32 levels, __u64 lower, __u64 upper,
+                                              __u64 available)
+{
+    __u64 nearest = ~0ull, distance;
+
+    if (levels & FSEV_HAS_LOWER) {
+        distance = available > lower ? available - lower : lower - available + 1;
+        if (distance < nearest)
+            nearest = distance;
+    }
+    if (levels & FSEV_HAS_UPPER) {
+        distance = available > upper ? available - upper : upper - available + 1;
+        if (distance < nearest)
+            nearest = distance;
+    }
+    return nearest;
 }
 
 #endif /* FSEV_THRESHOLD_H */

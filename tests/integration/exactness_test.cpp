@@ -461,5 +461,134 @@ TEST_F(ExactnessTest, AReservationUpdateHeldUpDoesNotFakeALevelReached) {
     expect_counts_on_the_right_side(entry);
 }
 
+// The trace entry of `fs` as the BPF programs keep it.
+fsev_trace_config kept_entry(const Ext4Probes &probes, const LoopExt4 &fs) {
+    uint32_t dev = fs.kernel_device();
+    fsev_trace_config config{};
+    if (::bpf_map_lookup_elem(probes.traced_superblocks_map_fd(), &dev, &config) != 0)
+        throw std::runtime_error("no trace entry for " + fs.loop_device());
+    return config;
+}
+
+// Near a level most hooks decide on the budget of an earlier exact read
+// (bpf/crossing_budget.bpf.h), not on an exact read of their own. One block
+// at a time, down through both levels and back up, by one writer: every
+// crossing is still reported at the very block that makes it, with the
+// count it made, in every round.
+TEST_F(ExactnessTest, BlockByBlockEachCrossingIsReportedAtTheBlockThatMakesIt) {
+    LoopExt4 fs;  // 64 MiB, 4 KiB blocks
+    constexpr size_t kBlock = 4096;
+    constexpr uint64_t kSteps = 300;
+    // Declared after `fs`: closed before it is unmounted.
+    UniqueFd file(::open(fs.path("steps").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    ASSERT_TRUE(file.valid()) << std::strerror(errno);
+    uint64_t start = fs.available_blocks();
+    // On two CPUs further than the per-cpu margin at the start: the fill
+    // also goes from far from the levels to near them.
+    TraceEntry entry = trace(fs, TRACE_THRESH, start - 200, start - 280);
+    pump(20ms);
+    std::string block(kBlock, 's');
+    int budgets_seen = 0;
+    for (int round = 0; round < 10; ++round) {
+        events_.clear();
+        for (uint64_t index = 0; index < kSteps; ++index) {
+            ASSERT_EQ(::pwrite(file.get(), block.data(), block.size(),
+                               static_cast<off_t>(index * kBlock)),
+                      static_cast<ssize_t>(kBlock));
+            if (kept_entry(*probes_, fs).crossing_budget != 0) ++budgets_seen;
+        }
+        pump(50ms);
+        ASSERT_EQ(fs.available_blocks(), start - kSteps) << "round " << round;
+        ASSERT_EQ(crossings(entry), "LR/filling UR/filling ")
+            << "round " << round << ": " << describe(events_of(entry.id));
+        for (const Event &event : events_of(entry.id, FS_EVENT_THRESH))
+            EXPECT_EQ(event.available_blocks,
+                      event.id == FS_THRESH_LR_REACHED ? entry.lower_level : entry.upper_level)
+                << "round " << round << ": " << describe(events_of(entry.id));
+
+        events_.clear();
+        for (uint64_t size = kSteps; size-- > 0;)
+            ASSERT_EQ(::ftruncate(file.get(), static_cast<off_t>(size * kBlock)), 0);
+        pump(50ms);
+        ASSERT_EQ(fs.available_blocks(), start) << "round " << round;
+        ASSERT_EQ(crossings(entry), "UR/freeing LR/freeing ")
+            << "round " << round << ": " << describe(events_of(entry.id));
+        for (const Event &event : events_of(entry.id, FS_EVENT_THRESH))
+            EXPECT_EQ(
+                event.available_blocks,
+                (event.id == FS_THRESH_LR_REACHED ? entry.lower_level : entry.upper_level) + 1)
+                << "round " << round << ": " << describe(events_of(entry.id));
+    }
+    // Not a figure of speed: that the budget was there to be trusted.
+    EXPECT_GT(budgets_seen, 0) << "no write near a level ever left a budget";
+}
+
+// Writes `value` to /sys/fs/ext4/<fs>/reserved_clusters and puts the old
+// value back however the test ends.
+class ReservedClusters {
+  public:
+    explicit ReservedClusters(const LoopExt4 &fs)
+        : path_("/sys/fs/ext4/" + fs.sysfs_name() + "/reserved_clusters") {
+        std::ifstream file(path_);
+        file >> saved_;
+    }
+    ~ReservedClusters() { set(saved_); }
+    ReservedClusters(const ReservedClusters &) = delete;
+    ReservedClusters &operator=(const ReservedClusters &) = delete;
+
+    uint64_t saved() const { return saved_; }
+    void set(uint64_t clusters) const {
+        std::ofstream file(path_);
+        file << clusters << '\n';
+        file.flush();
+        if (!file) throw std::runtime_error("write " + path_);
+    }
+
+  private:
+    std::string path_;
+    uint64_t saved_ = 0;
+};
+
+// Space taken where no hook fires (here more clusters reserved for root
+// through sysfs; a resize or a remount do the same): the budget of the last
+// exact read cannot know. It expires within milliseconds, and the next
+// hook's exact read reports the crossing.
+TEST_F(ExactnessTest, SpaceTakenBehindTheHooksIsReportedOnceTheBudgetExpires) {
+    LoopExt4 fs;  // 64 MiB, 4 KiB blocks
+    constexpr size_t kBlock = 4096;
+    UniqueFd file(::open(fs.path("steps").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    ASSERT_TRUE(file.valid()) << std::strerror(errno);
+    ReservedClusters reserved(fs);
+    uint64_t start = fs.available_blocks();
+    TraceEntry entry = trace(fs, TRACE_THRESH, start - 40);
+    pump(20ms);
+    events_.clear();
+    std::string block(kBlock, 'r');
+    auto write_block = [&](uint64_t index) {
+        ASSERT_EQ(
+            ::pwrite(file.get(), block.data(), block.size(), static_cast<off_t>(index * kBlock)),
+            static_cast<ssize_t>(kBlock));
+    };
+    write_block(0);
+    ASSERT_NE(kept_entry(*probes_, fs).crossing_budget, 0u)
+        << "a write near the level left no budget";
+
+    reserved.set(reserved.saved() + 100);  // 100 blocks fewer available, no hook
+    ASSERT_EQ(fs.available_blocks(), start - 101);
+    std::this_thread::sleep_for(50ms);  // longer than the budget's jiffies at any HZ
+    write_block(1);
+    pump(50ms);
+    ASSERT_EQ(crossings(entry), "LR/filling ") << describe(events_of(entry.id));
+    EXPECT_EQ(events_of(entry.id, FS_EVENT_THRESH).front().available_blocks, start - 102);
+
+    events_.clear();
+    reserved.set(reserved.saved());
+    std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(::ftruncate(file.get(), static_cast<off_t>(kBlock)), 0);
+    pump(50ms);
+    EXPECT_EQ(crossings(entry), "LR/freeing ") << describe(events_of(entry.id));
+    EXPECT_EQ(events_of(entry.id, FS_EVENT_THRESH).front().available_blocks, start - 1);
+}
+
 }  // namespace
 }  // namespace fsev

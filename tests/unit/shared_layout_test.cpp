@@ -54,12 +54,19 @@ const Layout kRecordLayout = {
 };
 
 const Layout kTraceConfigLayout = {
-    FSEV_FIELD(fsev_trace_config, lower_level),  FSEV_FIELD(fsev_trace_config, upper_level),
-    FSEV_FIELD(fsev_trace_config, trace_id),     FSEV_FIELD(fsev_trace_config, types),
-    FSEV_FIELD(fsev_trace_config, levels),       FSEV_FIELD(fsev_trace_config, reached),
-    FSEV_FIELD(fsev_trace_config, ext4_sb_info), FSEV_FIELD(fsev_trace_config, reserved_blocks),
-    FSEV_FIELD(fsev_trace_config, fresh_until),  FSEV_FIELD(fsev_trace_config, cluster_bits),
+    FSEV_FIELD(fsev_trace_config, lower_level),
+    FSEV_FIELD(fsev_trace_config, upper_level),
+    FSEV_FIELD(fsev_trace_config, trace_id),
+    FSEV_FIELD(fsev_trace_config, types),
+    FSEV_FIELD(fsev_trace_config, levels),
+    FSEV_FIELD(fsev_trace_config, reached),
+    FSEV_FIELD(fsev_trace_config, ext4_sb_info),
+    FSEV_FIELD(fsev_trace_config, reserved_blocks),
+    FSEV_FIELD(fsev_trace_config, fresh_until),
+    FSEV_FIELD(fsev_trace_config, cluster_bits),
     FSEV_FIELD(fsev_trace_config, padding),
+    FSEV_FIELD(fsev_trace_config, crossing_budget),
+    FSEV_FIELD(fsev_trace_config, crossing_budget_until),
 };
 
 const Layout kInFlightLayout = {
@@ -70,6 +77,7 @@ const Layout kInFlightLayout = {
     FSEV_FIELD(fsev_superblock_in_flight, announced_ns),
     FSEV_FIELD(fsev_superblock_in_flight, announcer_tid),
     FSEV_FIELD(fsev_superblock_in_flight, metadata_returned),
+    FSEV_FIELD(fsev_superblock_in_flight, moved),
 };
 
 const Layout kActivityLayout = {

@@ -142,3 +142,34 @@ TEST(Threshold, CheapDecisionOutsideTheMarginAgreesWithTheExactOne) {
 }
 
 }  // namespace
+
+TEST(Threshold, BlocksToACrossingIsTheLeastMoveThatChangesTheBits) {
+    EXPECT_EQ(fsev_blocks_to_a_crossing(kBoth, kL1, kL2, 1300), 300u);  // down to L1
+    EXPECT_EQ(fsev_blocks_to_a_crossing(kBoth, kL1, kL2, 1001), 1u);
+    EXPECT_EQ(fsev_blocks_to_a_crossing(kBoth, kL1, kL2, 1000), 1u);   // up to 1001 leaves L1
+    EXPECT_EQ(fsev_blocks_to_a_crossing(kBoth, kL1, kL2, 800), 201u);  // L1 behind, L2 300 ahead
+    EXPECT_EQ(fsev_blocks_to_a_crossing(kBoth, kL1, kL2, 700), 200u);  // down to L2
+    EXPECT_EQ(fsev_blocks_to_a_crossing(kBoth, kL1, kL2, 0), 501u);
+    EXPECT_EQ(fsev_blocks_to_a_crossing(FSEV_HAS_LOWER, kL1, kL2, 700), 301u);
+    EXPECT_EQ(fsev_blocks_to_a_crossing(0, kL1, kL2, 700), ~0ull);
+}
+
+TEST(Threshold, NoMoveShorterThanBlocksToACrossingChangesTheBits) {
+    std::mt19937_64 random(11);
+    for (int i = 0; i < 100000; ++i) {
+        __u64 available = random() % 2000;
+        __u64 distance = fsev_blocks_to_a_crossing(kBoth, kL1, kL2, available);
+        __u32 bits = fsev_reached_bits(kBoth, kL1, kL2, available);
+        for (__u64 move = 0; move < distance && move < 50; ++move) {
+            ASSERT_EQ(fsev_reached_bits(kBoth, kL1, kL2, available + move), bits) << available;
+            if (available >= move) {
+                ASSERT_EQ(fsev_reached_bits(kBoth, kL1, kL2, available - move), bits) << available;
+            }
+        }
+        __u32 up = fsev_reached_bits(kBoth, kL1, kL2, available + distance);
+        __u32 down =
+            available >= distance ? fsev_reached_bits(kBoth, kL1, kL2, available - distance) : bits;
+        ASSERT_TRUE(up != bits || down != bits)
+            << "a move of " << distance << " from " << available << " crosses nothing";
+    }
+}
