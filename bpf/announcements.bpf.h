@@ -129,7 +129,6 @@ static long fsev_check_locked_change(__u32 cpu, void *data)
 {
     struct fsev_landing_ctx *ctx = data;
     struct fsev_locked_change *slot;
-    __u32 word = 0;
     __u64 lock;
 
     if (cpu >= nr_possible_cpus)
@@ -149,9 +148,9 @@ static long fsev_check_locked_change(__u32 cpu, void *data)
      * the change under it landed before the reader took it. */
     if (lock == ctx->held_lock)
         return 0;
-    /* A lock that cannot be read belongs to memory given back: its inode,
-     * and so the change, are long gone. */
-    if (bpf_probe_read_kernel(&word, sizeof(word), (void *)lock) != 0 || word == 0)
+    /* A lock that cannot be read (read as 0) belongs to memory given back:
+     * its inode, and so the change, are long gone. */
+    if (fsev_read_s32(lock) == 0)
         return 0;
     if (slot->delta_address && fsev_read_s32(slot->delta_address) != slot->delta)
         return 0;
