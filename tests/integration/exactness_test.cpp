@@ -426,11 +426,13 @@ TEST_F(ExactnessTest, AReservationUpdateHeldUpDoesNotFakeALevelReached) {
     });
     test::OneCpu on_cpu1(1);
     ASSERT_TRUE(on_cpu1.pinned()) << std::strerror(errno);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
+    auto waiting_since = std::chrono::steady_clock::now();
     while (!stall->stalling() && stall->stalls_done() == 0 &&
-           std::chrono::steady_clock::now() < deadline)
+           std::chrono::steady_clock::now() < waiting_since + 10s)
         std::this_thread::yield();
     bool was_held = stall->stalling();
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - waiting_since);
     // Far beyond any time-based allowance for a change to land.
     std::this_thread::sleep_for(20ms);
     std::string block(kBlock, 'w');
@@ -438,7 +440,12 @@ TEST_F(ExactnessTest, AReservationUpdateHeldUpDoesNotFakeALevelReached) {
     bool written_while_held = stall->stalling();
     writeback.join();
     ASSERT_TRUE(writeback_pinned.load()) << "could not pin the writeback thread to CPU 0";
-    ASSERT_TRUE(was_held) << "the reservation update was never held";
+    // If not: whether it was held and missed, came too late, or ran in
+    // another thread (the fsync then finds nothing to write back).
+    ASSERT_TRUE(was_held) << "the reservation update was never held: stalls done "
+                          << stall->stalls_done() << ", waited " << waited.count()
+                          << " ms, fsync returned " << fsync_result.load() << ", "
+                          << start - fs.available_blocks() << " blocks taken since the start";
     ASSERT_EQ(written, static_cast<ssize_t>(kBlock)) << std::strerror(errno);
     ASSERT_EQ(fsync_result.load(), 0);
     ASSERT_TRUE(written_while_held) << "the write ended after the held-up update landed";
