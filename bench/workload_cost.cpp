@@ -6,10 +6,15 @@
 #include <iterator>
 #include <iostream>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "support/loop_ext4.h"
+#include "bench_objects.h"
+#include "common/system_error.h"
 #include "measurements.h"
 #include "pipeline.h"
+#include "probes/bpf_link.h"
 #include "workloads.h"
 #include "support/sample_events.h"
 
@@ -17,13 +22,18 @@ namespace fsev::bench {
 
 namespace {
 
-enum class Condition { off, untraced, far, near };
-const Condition kConditions[] = {Condition::off, Condition::untraced, Condition::far,
-                                 Condition::near};
+// `empty`: ours detached, bench/empty.bpf.c's empty programs attached on
+// the same tracepoints, sys_exit included (as far and near have it): the
+// floor of any design that hooks there, whatever it does.
+enum class Condition { off, empty, untraced, far, near };
+const Condition kConditions[] = {Condition::off, Condition::empty, Condition::untraced,
+                                 Condition::far, Condition::near};
 const char *name_of(Condition condition) {
     switch (condition) {
         case Condition::off:
             return "not loaded";
+        case Condition::empty:
+            return "empty programs";
         case Condition::untraced:
             return "untraced fs";
         case Condition::far:
@@ -74,7 +84,8 @@ Row ratio_row(const std::string &key, const std::string &figure, const std::stri
               std::map<Condition, std::vector<double>> &rates, double target) {
     double off = median(rates[Condition::off]);
     std::string measured, verdict;
-    for (Condition condition : {Condition::untraced, Condition::far, Condition::near}) {
+    for (Condition condition :
+         {Condition::empty, Condition::untraced, Condition::far, Condition::near}) {
         Interval slower = slowdown_interval(rates[condition], rates[Condition::off]);
         measured += std::string(measured.empty() ? "" : ", ") + name_of(condition) + " " +
                     percent(slower.mean) + " +- " + percent(slower.half_width);
@@ -87,7 +98,8 @@ Row ratio_row(const std::string &key, const std::string &figure, const std::stri
             outcome = "within noise of the target";
         if (slower.mean - slower.half_width <= 0 && slower.mean + slower.half_width >= 0)
             outcome += " (no slowdown shown)";
-        verdict += std::string(verdict.empty() ? "" : "; ") + name_of(condition) + " " + outcome;
+        verdict += std::string(verdict.empty() ? "" : "; ") + name_of(condition) +
+                   (condition == Condition::empty ? " (the floor) " : " ") + outcome;
     }
     measured += " slower, 95 % CI over " + std::to_string(rates[Condition::off].size()) +
                 " paired rounds (not loaded: median " + fixed(off, 0) + " " + unit + ")";
@@ -102,11 +114,24 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
     TraceEntry entry = test::trace_entry_for(fs, 2, TRACE_ALL, 1000, 500);
     pipeline.trace_observer().entry_created(entry);
     bool attached = true, traced = true;
+    EmptyObject empty(fsev_bench_empty__open_and_load());
+    if (!empty) throw last_system_error("load BPF object fsev_bench_empty");
+    std::vector<BpfLink> empty_links;
 
     auto set = [&](Condition condition) {
-        if (condition == Condition::off) {
+        empty_links.clear();
+        if (condition == Condition::off || condition == Condition::empty) {
             if (attached) pipeline.probes().detach();
             attached = false;
+            if (condition == Condition::off) return;
+            for (bpf_program *program :
+                 {empty->progs.empty_allocate_blocks, empty->progs.empty_free_blocks,
+                  empty->progs.empty_da_reserve_space, empty->progs.empty_da_release_space,
+                  empty->progs.empty_da_update_reserve_space, empty->progs.empty_sys_exit}) {
+                empty_links.emplace_back(bpf_program__attach(program));
+                if (!empty_links.back())
+                    throw last_system_error("attach " + std::string(bpf_program__name(program)));
+            }
             return;
         }
         if (!attached) pipeline.probes().attach();
@@ -159,11 +184,13 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
     report.methods.push_back(
         "2: 256 MiB loop ext4 (image on " + config.image_directory + "); " +
         std::to_string(config.rounds) +
-        " rounds, each runs not loaded / loaded with the filesystem untraced / levels far / "
-        "levels near in rotating order, " +
+        " rounds, each runs not loaded / empty programs / loaded with the filesystem untraced / "
+        "levels far / levels near in rotating order, " +
         fixed(config.seconds_per_run, 1) +
         " s per workload; slowdown = 1 - loaded/not loaded of the same round, mean and 95 % "
-        "Student-t interval over the rounds. Loaded = all fsev programs "
+        "Student-t interval over the rounds. Empty programs = bench/empty.bpf.c's empty "
+        "tp_btf programs on the five ext4 tracepoints and sys_exit, ours detached: the floor "
+        "of any program there. Loaded = all fsev programs "
         "attached and the in-process daemon pipeline reading the ring buffer "
         "and publishing to netlink; untraced = no entry at all, so no sys_exit (as the daemon "
         "without an entry asking for warn); far and near: the entry asks for warn, sys_exit "
