@@ -154,10 +154,11 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     TraceEntry entry = test::trace_entry_for(traced, 1, TRACE_ALL, 1000, 500);
     pipeline.trace_observer().entry_created(entry);
     measure("traced, levels far", traced);
-    // Near: within the per-cpu margin (256 clusters on 2 CPUs) of L1 for the
+    // Near: within the per-cpu margin (128 clusters on 2 CPUs) of L1 for the
     // small files and of both levels for most of each 4 MiB stream cycle, so
-    // the exact per-cpu sum is taken, and every stream cycle crosses both
-    // levels down and back up (4 ring-buffer records per 1024 writes).
+    // the exact per-cpu sum or its budget decides, and every stream cycle
+    // crosses both levels down and back up (4 ring-buffer records per 1024
+    // writes).
     entry.lower_level = start - 100;
     entry.upper_level = start - 600;
     pipeline.trace_observer().entry_changed(entry, true);
@@ -320,7 +321,8 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         "found, its kept ext4_sb_info fields, the two counters' count fields or their exact "
         "per-cpu sum, compared with the levels; nothing else). "
         "Far = L1 1000, L2 500 blocks (~30000 available); near = L1 available-100, "
-        "L2 available-600 (exact per-cpu sum, crossings emitted). Other processes' ext4 "
+        "L2 available-600 (exact per-cpu sum or its budget, crossings emitted). Other "
+        "processes' ext4 "
         "activity on this machine lands in the same counters.");
 }
 

@@ -195,7 +195,8 @@ void measure_workload_cost(const BenchConfig &config, Report &report) {
         "and publishing to netlink; untraced = no entry at all, so no sys_exit (as the daemon "
         "without an entry asking for warn); far and near: the entry asks for warn, sys_exit "
         "attached; far = L1 1000, L2 500 blocks (cheap counter read); near = "
-        "L1 available-100, L2 available-600 (exact per-cpu sum; the stream, truncated every "
+        "L1 available-100, L2 available-600 (exact per-cpu sum or its budget; the stream, "
+        "truncated every "
         "4 MiB, crosses both levels twice per cycle).");
 }
 
