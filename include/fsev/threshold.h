@@ -41,7 +41,8 @@ struct fsev_threshold_step {
     struct fsev_crossing crossings[2];
 };
 
-FSEV_THRESHOLD_FUNCTION __u32 fsev_reached_bits(__u32 levels, __u64 lower, __u64 upper, __u64 available)
+FSEV_THRESHOLD_FUNCTION __u32 fsev_reached_bits(__u32 levels, __u64 lower, __u64 upper,
+                                                __u64 available)
 {
     __u32 reached = 0;
 
@@ -53,7 +54,7 @@ FSEV_THRESHOLD_FUNCTION __u32 fsev_reached_bits(__u32 levels, __u64 lower, __u64
 }
 
 FSEV_THRESHOLD_FUNCTION void fsev_add_crossing(struct fsev_threshold_step *step, __u32 event_id,
-                                     __u32 direction)
+                                               __u32 direction)
 {
     if (step->count < 2) {
         step->crossings[step->count].event_id = event_id;
@@ -91,8 +92,8 @@ FSEV_THRESHOLD_FUNCTION struct fsev_threshold_step fsev_threshold_advance(__u32 
 
 /* True when `available` is so close to a level that a reading off by up to
  * `margin` blocks could put it on the other side. */
-FSEV_THRESHOLD_FUNCTION int fsev_near_a_level(__u32 levels, __u64 lower, __u64 upper, __u64 available,
-                                    __u64 margin)
+FSEV_THRESHOLD_FUNCTION int fsev_near_a_level(__u32 levels, __u64 lower, __u64 upper,
+                                              __u64 available, __u64 margin)
 {
     __u64 low_edge = available > margin ? available - margin : 0;
     __u64 high_edge = available + margin;
@@ -104,25 +105,25 @@ FSEV_THRESHOLD_FUNCTION int fsev_near_a_level(__u32 levels, __u64 lower, __u64 u
     return 0;
 }
 
-/* The least change of `available`, in blocks, up or down, that can move a
- * reached bit: down to a level not reached, or to one block above a level
- * reached. ~0 when there are no levels. Only meaningful when the bits of
- * `available` are the state (fsev_reached_bits() of it). */
-FSEV_THRESHOLD_FUNCTION __u64 fsev_blocks_to_a_crossing(__u32 levels, __u64 lower, __u64 upper,
-                                              __u64 available)
+/* The least change of `available`, in blocks, that moves its reached bit
+ * of `level`: down to the level when above it, else to one block above. */
+FSEV_THRESHOLD_FUNCTION __u64 fsev_blocks_to_cross(__u64 level, __u64 available)
 {
-    __u64 nearest = ~0ull, distance;
+    return available > level ? available - level : level - available + 1;
+}
 
-    if (levels & FSEV_HAS_LOWER) {
-        distance = available > lower ? available - lower : lower - available + 1;
-        if (distance < nearest)
-            nearest = distance;
-    }
-    if (levels & FSEV_HAS_UPPER) {
-        distance = available > upper ? available - upper : upper - available + 1;
-        if (distance < nearest)
-            nearest = distance;
-    }
+/* The least change of `available`, in blocks, up or down, that can move a
+ * reached bit. ~0 when there are no levels. Only meaningful when the bits
+ * of `available` are the state (fsev_reached_bits() of it). */
+FSEV_THRESHOLD_FUNCTION __u64 fsev_blocks_to_a_crossing(__u32 levels, __u64 lower, __u64 upper,
+                                                        __u64 available)
+{
+    __u64 nearest = ~0ull;
+
+    if ((levels & FSEV_HAS_LOWER) && fsev_blocks_to_cross(lower, available) < nearest)
+        nearest = fsev_blocks_to_cross(lower, available);
+    if ((levels & FSEV_HAS_UPPER) && fsev_blocks_to_cross(upper, available) < nearest)
+        nearest = fsev_blocks_to_cross(upper, available);
     return nearest;
 }
 
