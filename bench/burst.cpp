@@ -112,15 +112,22 @@ void measure_burst(const BenchConfig &config, Report &report) {
     if (!crosser.park_above(level)) throw std::runtime_error("cannot park above the level");
     auto storm_length = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(config.storm_seconds));
+    // Write/truncate cycles, two crossings each, for storm_length (in steps
+    // of 64: the clock is read once per step).
+    auto cycle = [&] {
+        uint64_t cycles = 0;
+        auto end = Clock::now() + storm_length;
+        while ((cycles & 63) != 0 || Clock::now() < end) {
+            crosser.take_one_block();
+            crosser.give_one_block();
+            ++cycles;
+        }
+        return cycles;
+    };
     // The same writer before the filesystem is traced: the most crossings a
     // second this one thread can cause, the ceiling of 4a.
-    uint64_t untraced_cycles = 0;
     auto untraced_start = Clock::now();
-    while ((untraced_cycles & 63) != 0 || Clock::now() < untraced_start + storm_length) {
-        crosser.take_one_block();
-        crosser.give_one_block();
-        ++untraced_cycles;
-    }
+    uint64_t untraced_cycles = cycle();
     std::chrono::duration<double> untraced_time = Clock::now() - untraced_start;
     double ceiling = 2.0 * static_cast<double>(untraced_cycles) / untraced_time.count();
     daemon.configure(fs.mount_point() + " thr " + std::to_string(level) + " " +
@@ -151,14 +158,8 @@ void measure_burst(const BenchConfig &config, Report &report) {
     });
 
     Counters before = scrape(daemon);
-    uint64_t cycles = 0;
     auto start = Clock::now();
-    auto storm_end = start + storm_length;
-    while ((cycles & 63) != 0 || Clock::now() < storm_end) {
-        crosser.take_one_block();
-        crosser.give_one_block();
-        ++cycles;
-    }
+    uint64_t cycles = cycle();
     auto writer_done = Clock::now();
     // Wait until /metrics shows every crossing published or dropped, or
     // nothing moved for half a second.

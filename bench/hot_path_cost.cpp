@@ -322,8 +322,7 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         "per-cpu sum, compared with the levels; nothing else). "
         "Far = L1 1000, L2 500 blocks (~30000 available); near = L1 available-100, "
         "L2 available-600 (exact per-cpu sum or its budget, crossings emitted). Other "
-        "processes' ext4 "
-        "activity on this machine lands in the same counters.");
+        "processes' ext4 activity on this machine lands in the same counters.");
 }
 
 }  // namespace fsev::bench
