@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "common/abstract_lock.h"
 #include "model/device.h"
@@ -124,6 +125,10 @@ void Daemon::serve_metrics() {
 // checks and the statfs checks of filesystems without exact hooks.
 void Daemon::watch_kernel() {
     loop_.watch(kernel_.records().epoll_fd(), [this] {
+        // In a burst, records submitted during this wait raise no wake-up
+        // (DrainPacer says why).
+        if (auto wait = drain_pacer_.wait_before_drain(DrainPacer::Clock::now()); wait.count() > 0)
+            std::this_thread::sleep_for(wait);
         // Everything the ring buffer holds now goes out together: netlink
         // messages several per datagram, event lines in one flush, both
         // right when the buffer is empty, so no event waits for a later one;
@@ -132,8 +137,9 @@ void Daemon::watch_kernel() {
             FsEventPublisher::Batch batch(publisher_);
             WriterAttribution::Batch writers(*attribution_);
             draining_records_ = true;
-            kernel_.records().drain();
+            int records = kernel_.records().drain();
             draining_records_ = false;
+            drain_pacer_.drained(DrainPacer::Clock::now(), records);
         }
         std::cout.flush();
     });

@@ -10,6 +10,7 @@
 #include "common/unique_fd.h"
 #include "config/trace_log.h"
 #include "config/trace_table.h"
+#include "daemon/drain_pacer.h"
 #include "daemon/options.h"
 #include "model/event.h"
 #include "kernel/kernel_events.h"
@@ -86,6 +87,7 @@ class Daemon {
     // True while the event loop drains the ring buffer: the drain flushes
     // stdout once at its end.
     std::atomic<bool> draining_records_{false};
+    DrainPacer drain_pacer_;
     std::vector<EventSink *> sinks_;
     metrics::Registry metrics_;  // before the server, which reads it from its thread
     std::unique_ptr<metrics::HttpServer> metrics_server_;
