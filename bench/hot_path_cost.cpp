@@ -3,13 +3,17 @@
 #include <algorithm>
 #include <iostream>
 #include <map>
+#include <atomic>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "bpf_stats.h"
 #include "common/system_error.h"
+#include "probes/ext4_probes.h"
 #include "bench_objects.h"
 #include "support/loop_ext4.h"
 #include "measurements.h"
@@ -73,6 +77,43 @@ std::string worst_hook(const std::vector<HookCost> &costs, double target, std::s
 // bench/floor.bpf.c, attached, with an entry for `traced`; null where the
 // kernel does not take the plain-load build (the floor uses plain loads, to
 // compare like with like).
+// Gives the floor's entry for `traced` these levels, none reached yet.
+void set_floor_levels(const FloorObject &floor, const test::LoopExt4 &traced, uint64_t lower,
+                      uint64_t upper) {
+    uint32_t dev = traced.kernel_device();
+    fsev_trace_config entry{};
+    entry.levels = FSEV_HAS_LOWER | FSEV_HAS_UPPER;
+    entry.lower_level = lower;
+    entry.upper_level = upper;
+    if (bpf_map_update_elem(bpf_map__fd(floor->maps.floor_traced), &dev, &entry, BPF_ANY))
+        throw last_system_error("store the floor's entry");
+}
+
+// Reads the floor's ring buffer on a thread of its own, as Pipeline reads
+// ours (RecordStream, waiting in epoll), so the floor's crossing records pay
+// the same wake-ups.
+class FloorRecordReader {
+  public:
+    explicit FloorRecordReader(const FloorObject &floor)
+        : stream_(bpf_map__fd(floor->maps.floor_records), [this](const fsev_record &) { ++read_; }),
+          thread_([this] {
+              while (!stopping_) stream_.poll(50);
+          }) {}
+    ~FloorRecordReader() {
+        stopping_ = true;
+        thread_.join();
+    }
+    FloorRecordReader(const FloorRecordReader &) = delete;
+    FloorRecordReader &operator=(const FloorRecordReader &) = delete;
+    uint64_t records_read() const { return read_; }
+
+  private:
+    std::atomic<uint64_t> read_{0};
+    RecordStream stream_;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;
+};
+
 FloorObject load_floor(Pipeline &pipeline, const test::LoopExt4 &traced) {
     if (!pipeline.probes().plain_loads()) return nullptr;
     FloorObject floor(fsev_bench_floor__open());
@@ -82,13 +123,7 @@ FloorObject load_floor(Pipeline &pipeline, const test::LoopExt4 &traced) {
         throw system_error(err, "load BPF object fsev_bench_floor");
     if (int err = fsev_bench_floor__attach(floor.get()); err)
         throw system_error(err, "attach fsev_bench_floor");
-    uint32_t dev = traced.kernel_device();
-    fsev_trace_config entry{};
-    entry.levels = FSEV_HAS_LOWER | FSEV_HAS_UPPER;
-    entry.lower_level = 1000;
-    entry.upper_level = 500;
-    if (bpf_map_update_elem(bpf_map__fd(floor->maps.floor_traced), &dev, &entry, BPF_ANY))
-        throw last_system_error("store the floor's entry");
+    set_floor_levels(floor, traced, 1000, 500);
     return floor;
 }
 
@@ -112,6 +147,8 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     test::LoopExt4 untraced(bench_ext4(config, 128));
     Pipeline pipeline(bench_family_id());
     FloorObject traced_floor = load_floor(pipeline, traced);
+    std::optional<FloorRecordReader> floor_reader;
+    if (traced_floor) floor_reader.emplace(traced_floor);
     EmptyObject empty(fsev_bench_empty__open_and_load());
     if (!empty) throw last_system_error("load BPF object fsev_bench_empty");
     if (int err = fsev_bench_empty__attach(empty.get()); err)
@@ -130,13 +167,17 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         std::vector<ProgramStats> ours, empty;
         std::vector<HookCost> over_lookup;  // ours vs the lookup-only floor
         std::vector<ProgramStats> floors;   // bench/floor.bpf.c, when loaded
+        uint64_t ours_records = 0;          // records our programs submitted, read
+        uint64_t floor_records = 0;         // the floor's crossing records, read
     };
     std::vector<Phase> phases;
-    auto measure = [&](const std::string &name, const test::LoopExt4 &fs) {
+    auto measure = [&](const std::string &name, const test::LoopExt4 &fs) -> Phase {
         auto ours_before = program_stats(pipeline.probes().program_fds());
         auto empty_before = program_stats(empty->obj);
         auto floor_before =
             traced_floor ? program_stats(traced_floor->obj) : std::vector<ProgramStats>{};
+        uint64_t ours_records_before = pipeline.records_read();
+        uint64_t floor_records_before = floor_reader ? floor_reader->records_read() : 0;
         workload(fs);
         auto floor_delta = traced_floor
                                ? stats_delta(floor_before, program_stats(traced_floor->obj))
@@ -144,16 +185,22 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         auto ours = stats_delta(ours_before, program_stats(pipeline.probes().program_fds()));
         auto floors = stats_delta(empty_before, program_stats(empty->obj));
         auto floor = named(floors, "empty_");
-        phases.push_back({name, compare(ours, floor), ours, floor,
-                          compare(ours, named(floors, "lookup_")), floor_delta});
+        return {name,
+                compare(ours, floor),
+                ours,
+                floor,
+                compare(ours, named(floors, "lookup_")),
+                floor_delta,
+                pipeline.records_read() - ours_records_before,
+                floor_reader ? floor_reader->records_read() - floor_records_before : 0};
     };
 
-    measure("untraced fs", untraced);
+    phases.push_back(measure("untraced fs", untraced));
     uint64_t start = traced.available_blocks();
     // Far: both levels thousands of blocks away, the cheap counter read decides.
     TraceEntry entry = test::trace_entry_for(traced, 1, TRACE_ALL, 1000, 500);
     pipeline.trace_observer().entry_created(entry);
-    measure("traced, levels far", traced);
+    phases.push_back(measure("traced, levels far", traced));
     // Near: within the per-cpu margin (128 clusters on 2 CPUs) of L1 for the
     // small files and of both levels for most of each 4 MiB stream cycle, so
     // the exact per-cpu sum or its budget decides, and every stream cycle
@@ -162,13 +209,21 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     entry.lower_level = start - 100;
     entry.upper_level = start - 600;
     pipeline.trace_observer().entry_changed(entry, true);
-    measure("traced, levels near", traced);
+    if (traced_floor) set_floor_levels(traced_floor, traced, entry.lower_level, entry.upper_level);
+    phases.push_back(measure("traced, levels near", traced));
+    pipeline.probes().detach();
+    // The floor near the levels once more, ours detached. Its records at a
+    // crossing must pay their own wake-up: with ours attached (and run
+    // first), the kernel's self-interrupt ours raised for the same crossing
+    // is still pending when the floor submits, so the floor's wake-up rides
+    // on it for free.
+    std::optional<Phase> near_floor_alone;
+    if (traced_floor) near_floor_alone = measure("traced, levels near, ours detached", traced);
 
     // Near a level on larger machines: the exact sum over `cpus` CPUs. This
     // machine has few, so the offsets learnt for its CPUs are repeated in
     // the program's per-CPU offset table: each "CPU" costs the same reads
     // as a real one (the sums are wrong, nothing here looks at them).
-    pipeline.probes().detach();
     std::vector<std::pair<uint32_t, double>> near_cost_by_cpus;
     int real_cpus = libbpf_num_possible_cpus();
     for (uint32_t cpus : {static_cast<uint32_t>(real_cpus), 64u, 256u}) {
@@ -196,7 +251,9 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     pipeline.probes().attach();
 
     std::cout << "1: BPF ns per run (kernel run_time_ns / run_cnt), ours vs empty tp_btf:\n";
-    for (const Phase &phase : phases) {
+    std::vector<Phase> printed = phases;
+    if (near_floor_alone) printed.push_back(*near_floor_alone);
+    for (const Phase &phase : printed) {
         std::cout << "   " << phase.name << ":";
         for (const HookCost &cost : phase.costs)
             std::cout << "  " << cost.hook << " " << fixed(cost.ours_ns, 0) << "/"
@@ -212,7 +269,8 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
                                            static_cast<double>(stats.run_count),
                                        0)
                               << " ns";
-            std::cout << '\n';
+            std::cout << "; records read: ours " << phase.ours_records << ", floor "
+                      << phase.floor_records << '\n';
         }
     }
 
@@ -254,14 +312,20 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         {1, "1b'", "far_", "traced, far: ours vs a floor program (lookup, kept fields, the counts)",
          2.0},
         {2, "1c'", "near_",
-         "traced, near: ours vs a floor program (lookup, kept fields, the exact per-cpu sum)", 3.0},
+         "traced, near: ours vs a floor program (lookup, kept fields, the exact per-cpu sum, a "
+         "record per crossing)",
+         3.0},
     };
     for (const auto &floor_row_of : floor_rows) {
         if (floor_row_of.phase >= phases.size()) continue;
         const Phase &phase = phases[floor_row_of.phase];
-        auto floor_programs = named(phase.floors, floor_row_of.prefix);
+        // Near: the floor as measured alone (above), against the empty
+        // programs of that same run.
+        const Phase &floor_phase =
+            floor_row_of.phase == 2 && near_floor_alone ? *near_floor_alone : phase;
+        auto floor_programs = named(floor_phase.floors, floor_row_of.prefix);
         auto ours_vs_floor = compare(phase.ours, floor_programs);
-        auto floor_vs_empty = compare(floor_programs, phase.empty);
+        auto floor_vs_empty = compare(floor_programs, floor_phase.empty);
         if (ours_vs_floor.empty() || floor_vs_empty.empty()) {
             report.rows.push_back(
                 {floor_row_of.key, floor_row_of.what,
@@ -319,7 +383,10 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
         "s_dev and one miss in a hash map shaped like traced_superblocks) attached in the "
         "same run, and, with the plain-load build, bench/floor.bpf.c (1b'/1c': the entry "
         "found, its kept ext4_sb_info fields, the two counters' count fields or their exact "
-        "per-cpu sum, compared with the levels; nothing else). "
+        "per-cpu sum, compared with the levels, `freed` counted at da_release_space as ours "
+        "counts it; near, a record per level crossed, submitted to a ring buffer read as ours "
+        "is, the floor measured in a run of its own with ours detached, so that it pays its own "
+        "wake-ups; nothing else). "
         "Far = L1 1000, L2 500 blocks (~30000 available); near = L1 available-100, "
         "L2 available-600 (exact per-cpu sum or its budget, crossings emitted). Other "
         "processes' ext4 activity on this machine lands in the same counters.");
