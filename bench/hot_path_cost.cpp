@@ -254,12 +254,14 @@ void measure_hot_path_cost(const BenchConfig &config, Report &report) {
     std::vector<Phase> printed = phases;
     if (near_floor_alone) printed.push_back(*near_floor_alone);
     for (const Phase &phase : printed) {
-        std::cout << "   " << phase.name << ":";
-        for (const HookCost &cost : phase.costs)
-            std::cout << "  " << cost.hook << " " << fixed(cost.ours_ns, 0) << "/"
-                      << fixed(cost.empty_ns, 0) << " ns (" << fixed(cost.ratio(), 2) << "x, "
-                      << cost.runs << " runs)";
-        std::cout << '\n';
+        if (!phase.costs.empty()) {
+            std::cout << "   " << phase.name << ":";
+            for (const HookCost &cost : phase.costs)
+                std::cout << "  " << cost.hook << " " << fixed(cost.ours_ns, 0) << "/"
+                          << fixed(cost.empty_ns, 0) << " ns (" << fixed(cost.ratio(), 2) << "x, "
+                          << cost.runs << " runs)";
+            std::cout << '\n';
+        }
         if (!phase.floors.empty()) {
             std::cout << "   " << phase.name << ", floor programs:";
             for (const ProgramStats &stats : phase.floors)
