@@ -1,9 +1,9 @@
 // Measurement 1: what each fsev-bpf program costs per run, beside an empty
 // tp_btf program on the same tracepoint, from the kernel's own statistics.
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 #include <map>
-#include <atomic>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -74,9 +74,6 @@ std::string worst_hook(const std::vector<HookCost> &costs, double target, std::s
            " ns = " + fixed(worst.ratio(), 2) + "x (" + std::to_string(costs.size()) + " hooks)";
 }
 
-// bench/floor.bpf.c, attached, with an entry for `traced`; null where the
-// kernel does not take the plain-load build (the floor uses plain loads, to
-// compare like with like).
 // Gives the floor's entry for `traced` these levels, none reached yet.
 void set_floor_levels(const FloorObject &floor, const test::LoopExt4 &traced, uint64_t lower,
                       uint64_t upper) {
@@ -114,6 +111,9 @@ class FloorRecordReader {
     std::thread thread_;
 };
 
+// bench/floor.bpf.c, attached, with an entry for `traced`; null where the
+// kernel does not take the plain-load build (the floor uses plain loads, to
+// compare like with like).
 FloorObject load_floor(Pipeline &pipeline, const test::LoopExt4 &traced) {
     if (!pipeline.probes().plain_loads()) return nullptr;
     FloorObject floor(fsev_bench_floor__open());
